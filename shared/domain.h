@@ -1,0 +1,104 @@
+// Domain vocabulary (DESIGN.md §2): statuses, kinds and their Chinese labels,
+// the completion-rate rule, and LedgerSnapshot, the plain value that reports,
+// statistics and warnings are computed from (no SQLite, no I/O).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rectify {
+
+enum class ProblemStatus { kNotStarted, kInProgress, kCompleted, kLongTerm, kVerified };
+
+// English code: "not_started", "in_progress", "completed", "long_term", "verified".
+std::string_view StatusCode(ProblemStatus s);
+// Chinese label: 未开始 推进中 已完成 长期坚持 已销号.
+std::string_view StatusLabel(ProblemStatus s);
+// Accepts the English code, the Chinese label and the aliases seen in real
+// ledgers (整改推进中, 正在整改, 未完成, 整改完成, 完成, 销号 …). Trims spaces.
+std::optional<ProblemStatus> ParseStatus(std::string_view text);
+
+enum class ProblemKind { kImmediate, kWithinPeriod, kOngoing };
+std::string_view KindCode(ProblemKind k);   // immediate / within_period / ongoing
+std::string_view KindLabel(ProblemKind k);  // 立行立改 / 限期整改 / 长期坚持
+std::optional<ProblemKind> ParseKind(std::string_view text);
+
+// Which statuses count as done in the completion rate. Stored per ledger as
+// its code: "default" = completed+long_term+verified, "strict" = completed+verified.
+struct CompletionRule {
+  std::string code = "default";
+  bool long_term_counts = true;
+  std::string Describe() const;  // the formula in words (Chinese and English)
+  static std::optional<CompletionRule> Parse(std::string_view code);
+};
+
+struct MeasureInfo {
+  std::string id;
+  int ordinal = 0;
+  std::string text, owner, deadline, done_date;
+};
+
+struct ProblemInfo {
+  std::string id;
+  int number = 0;
+  std::string aspect_id, category_id;
+  std::string title, detail;
+  ProblemKind kind = ProblemKind::kWithinPeriod;
+  ProblemStatus status = ProblemStatus::kNotStarted;
+  std::string deadline;  // YYYY-MM-DD, 长期, or empty
+  std::string department, person, result;
+  std::vector<MeasureInfo> measures;
+};
+
+struct CategoryInfo {
+  std::string id;
+  int ordinal = 0;
+  std::string title;
+};
+
+struct AspectInfo {
+  std::string id;
+  int ordinal = 0;
+  std::string title;
+  std::vector<CategoryInfo> categories;  // ordered
+};
+
+struct AccountabilityInfo {
+  std::string kind;  // "funds" or "disposition"
+  std::string label;
+  int64_t count = 0;
+  int64_t amount_fen = 0;
+  std::string note;
+};
+
+struct NextStepInfo {
+  int ordinal = 0;
+  std::string title, text;
+};
+
+struct SchoolInfo {
+  std::string id, name, org_name, phone, postal, email;
+};
+
+struct InspectionInfo {
+  std::string id;
+  std::string group_name, kind, onsite_from, onsite_to, feedback_date, plan_date, phase,
+      notice_date;
+};
+
+// Everything a notice, the statistics and the warnings need, in display order.
+struct LedgerSnapshot {
+  SchoolInfo school;
+  InspectionInfo inspection;
+  CompletionRule rule;
+  int warn_days = 10;
+  std::vector<AspectInfo> aspects;    // ordered by ordinal
+  std::vector<ProblemInfo> problems;  // ordered by number
+  std::vector<AccountabilityInfo> accountability;
+  std::vector<NextStepInfo> next_steps;  // ordered
+};
+
+}  // namespace rectify
