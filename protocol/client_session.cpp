@@ -1,0 +1,164 @@
+#include "protocol/client_session.h"
+
+#include "protocol/codec.h"
+#include "shared/schema.h"
+
+namespace rectify::protocol {
+
+ClientSession::ClientSession(ClientStore& store, ClientSessionOptions options)
+    : store_(store), options_(std::move(options)), decoder_(options_.max_frame_bytes) {
+  Hello hello;
+  hello.schema_version = kSchemaVersion;
+  hello.client_name = options_.client_name;
+  hello.school_id = options_.school_id;
+  // The hello goes out at our highest version; the ack fixes the version.
+  Send(MsgType::kHello, hello);
+}
+
+template <class M>
+void ClientSession::Send(MsgType type, const M& msg) {
+  out_ += EncodeMessage(type, msg, version_);
+}
+
+void ClientSession::Finish(Status status) {
+  if (done_) return;
+  status_ = std::move(status);
+  state_ = State::kDone;
+  done_ = true;
+}
+
+void ClientSession::OnBytes(std::string_view data) {
+  if (done_) return;
+  Status st = decoder_.Feed(data);
+  if (!st.ok()) return Finish(st.Annotate("from server"));
+  while (!done_ && decoder_.HasFrame()) Handle(decoder_.Pop());
+}
+
+void ClientSession::Handle(const Frame& frame) {
+  if (frame.type == static_cast<uint8_t>(MsgType::kError)) {
+    ErrorMsg err;
+    Status st = DecodeMessage(frame, MsgType::kError, &err, options_.max_frame_bytes);
+    if (!st.ok()) return Finish(st);
+    auto code = static_cast<Status::Code>(err.code);
+    if (code == Status::Code::kPermissionDenied)
+      return Finish(Status::PermissionDenied("server refused: " + err.message));
+    return Finish(Status::FailedPrecondition("server error: " + err.message));
+  }
+  Status st;
+  switch (state_) {
+    case State::kAwaitHelloAck: st = OnHelloAck(frame); break;
+    case State::kAwaitPushAck: st = OnPushAck(frame); break;
+    case State::kAwaitPull: st = OnPull(frame); break;
+    case State::kAwaitBye: {
+      Bye bye;
+      st = DecodeMessage(frame, MsgType::kBye, &bye, options_.max_frame_bytes);
+      if (st.ok()) return Finish(Status::OK());
+      break;
+    }
+    case State::kDone: return;
+  }
+  if (!st.ok()) Finish(st);
+}
+
+Status ClientSession::OnHelloAck(const Frame& frame) {
+  HelloAck ack;
+  RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kHelloAck, &ack, options_.max_frame_bytes));
+  if (ack.version < kMinProtocolVersion || ack.version > kProtocolVersion)
+    return Status::FailedPrecondition("server chose unsupported protocol version " +
+                                      std::to_string(ack.version));
+  version_ = ack.version;
+  const std::string mine = store_.SchoolId();
+  if (!mine.empty() && mine != ack.school_id)
+    return Status::PermissionDenied("this ledger belongs to school " + mine +
+                                    " but the server says the session is for " + ack.school_id);
+  RECTIFY_RETURN_IF_ERROR(store_.AdoptIdentity(ack));
+  return NextStep();
+}
+
+Status ClientSession::NextStep() {
+  if (options_.push) {
+    in_flight_ = store_.PendingOps(options_.batch_ops);
+    if (!in_flight_.empty()) {
+      PushBatch batch;
+      // Id names the device and the first op, so a resent batch is traceable.
+      batch_id_ = in_flight_.front().device_id + ":" + std::to_string(in_flight_.front().device_seq) +
+                  "-" + std::to_string(in_flight_.back().device_seq);
+      batch.batch_id = batch_id_;
+      batch.ops = in_flight_;
+      Send(MsgType::kPushBatch, batch);
+      ++batch_counter_;
+      state_ = State::kAwaitPushAck;
+      return Status::OK();
+    }
+  }
+  if (options_.pull) return SendPull();
+  Send(MsgType::kBye, Bye{"done"});
+  state_ = State::kAwaitBye;
+  return Status::OK();
+}
+
+Status ClientSession::SendPull() {
+  PullRequest req;
+  req.cursor = store_.PullCursor();
+  req.limit = options_.pull_limit;
+  req.known_tree_size = store_.KnownTreeSize();
+  Send(MsgType::kPullRequest, req);
+  state_ = State::kAwaitPull;
+  return Status::OK();
+}
+
+Status ClientSession::OnPushAck(const Frame& frame) {
+  PushAck ack;
+  RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kPushAck, &ack, options_.max_frame_bytes));
+  if (ack.batch_id != batch_id_ || ack.results.size() != in_flight_.size())
+    return Status::InvalidArgument("push acknowledgement does not match the batch sent");
+  for (size_t i = 0; i < ack.results.size(); ++i) {
+    const OpResult& r = ack.results[i];
+    if (r.device_seq != in_flight_[i].device_seq)
+      return Status::InvalidArgument("push acknowledgement out of order");
+    ++summary_.pushed;
+    if (r.outcome == Outcome::kApplied) ++summary_.applied;
+    if (r.outcome == Outcome::kSuperseded) ++summary_.superseded;
+    if (r.outcome == Outcome::kRejected) {
+      ++summary_.rejected;
+      summary_.rejections.push_back("seq " + std::to_string(r.device_seq) + " (" +
+                                    in_flight_[i].entity + "): " + r.reason);
+    }
+  }
+  ++summary_.batches;
+  RECTIFY_RETURN_IF_ERROR(store_.ApplyPushResults(in_flight_, ack.results));
+  in_flight_.clear();
+  return NextStep();
+}
+
+Status ClientSession::OnPull(const Frame& frame) {
+  PullResponse resp;
+  RECTIFY_RETURN_IF_ERROR(
+      DecodeMessage(frame, MsgType::kPullResponse, &resp, options_.max_frame_bytes));
+  // Verify the log before taking anything from this answer.
+  if (!resp.checkpoint.empty())
+    RECTIFY_RETURN_IF_ERROR(store_.AcceptCheckpoint(resp.checkpoint, resp.consistency_proof));
+  RECTIFY_RETURN_IF_ERROR(store_.ApplyPull(resp));
+  summary_.pulled += resp.ops.size();
+  summary_.conflicts += resp.conflicts.size();
+  summary_.tree_size = store_.KnownTreeSize();
+  if (resp.more) return SendPull();
+  Send(MsgType::kBye, Bye{"done"});
+  state_ = State::kAwaitBye;
+  return Status::OK();
+}
+
+std::string ClientSession::TakeOutput() {
+  std::string out;
+  out.swap(out_);
+  return out;
+}
+
+std::string ClientSession::Summary() const {
+  return "pushed=" + std::to_string(summary_.pushed) + " applied=" + std::to_string(summary_.applied) +
+         " superseded=" + std::to_string(summary_.superseded) +
+         " rejected=" + std::to_string(summary_.rejected) + " pulled=" + std::to_string(summary_.pulled) +
+         " conflicts=" + std::to_string(summary_.conflicts);
+}
+
+}  // namespace rectify::protocol

@@ -1,0 +1,98 @@
+// The client's sync session, sans-I/O: hello, push every pending op in
+// batches, pull everything after the cursor (verifying the log checkpoint on
+// each answer), bye. The same code runs over TLS and in the simulation.
+// Safe to cut at any byte: acknowledged ops are marked in the store as soon
+// as their ack arrives, and a later session resends only the rest.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/connection_handler.h"
+#include "protocol/frame.h"
+#include "protocol/messages.h"
+
+namespace rectify::protocol {
+
+// What the session needs from the local ledger. Each call is one durable
+// transaction; a non-OK Status ends the session.
+class ClientStore {
+ public:
+  virtual ~ClientStore() = default;
+  // The school this ledger belongs to ("" for a new, empty ledger).
+  virtual std::string SchoolId() = 0;
+  // Called after the hello with the identity the server read from the certificate.
+  virtual Status AdoptIdentity(const HelloAck& ack) = 0;
+  virtual std::vector<Op> PendingOps(size_t limit) = 0;
+  // `results` are parallel to `sent`. Applied/superseded ops become acked,
+  // rejected ones are dropped from the view.
+  virtual Status ApplyPushResults(const std::vector<Op>& sent, const std::vector<OpResult>& results) = 0;
+  virtual uint64_t PullCursor() = 0;
+  virtual uint64_t KnownTreeSize() = 0;
+  // Verifies the signed checkpoint and the consistency proof from the last
+  // checkpoint kept, then keeps the new one. Corruption if the history changed.
+  virtual Status AcceptCheckpoint(const std::string& note, const std::vector<std::string>& proof) = 0;
+  virtual Status ApplyPull(const PullResponse& response) = 0;
+};
+
+struct ClientSessionOptions {
+  size_t batch_ops = 500;     // ops per push batch
+  uint32_t pull_limit = 2000;
+  std::string school_id;      // auditors: the school to work on
+  std::string client_name = "rectify/0.1.0";
+  uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
+  bool push = true;
+  bool pull = true;
+};
+
+struct SyncSummary {
+  uint64_t pushed = 0, applied = 0, superseded = 0, rejected = 0, pulled = 0, conflicts = 0;
+  uint64_t batches = 0;
+  uint64_t tree_size = 0;
+  std::vector<std::string> rejections;  // "seq N: reason"
+};
+
+class ClientSession final : public ConnectionHandler {
+ public:
+  // `store` must outlive the session. The hello is queued at construction.
+  ClientSession(ClientStore& store, ClientSessionOptions options = {});
+
+  void OnBytes(std::string_view data) override;
+  std::string TakeOutput() override;
+  bool Done() const override { return done_; }
+  std::string Summary() const override;
+
+  // OK once the session finished cleanly; the first error otherwise.
+  // Unavailable (with "not finished") while still running or after a cut.
+  const Status& status() const { return status_; }
+  bool succeeded() const { return done_ && status_.ok(); }
+  const SyncSummary& summary() const { return summary_; }
+
+ private:
+  enum class State { kAwaitHelloAck, kAwaitPushAck, kAwaitPull, kAwaitBye, kDone };
+  void Handle(const Frame& frame);
+  Status OnHelloAck(const Frame& frame);
+  Status OnPushAck(const Frame& frame);
+  Status OnPull(const Frame& frame);
+  Status NextStep();  // push the next batch, else pull, else bye
+  Status SendPull();
+  void Finish(Status status);
+  template <class M>
+  void Send(MsgType type, const M& msg);
+
+  ClientStore& store_;
+  ClientSessionOptions options_;
+  FrameDecoder decoder_;
+  State state_ = State::kAwaitHelloAck;
+  uint8_t version_ = kProtocolVersion;
+  std::vector<Op> in_flight_;
+  std::string batch_id_;
+  uint64_t batch_counter_ = 0;
+  std::string out_;
+  bool done_ = false;
+  Status status_ = Status::Unavailable("sync not finished");
+  SyncSummary summary_;
+};
+
+}  // namespace rectify::protocol

@@ -1,0 +1,36 @@
+// Wires the district's data directory into a HandlerFactory for TlsServer:
+// opens the store and the log-signing key, builds the SyncService and makes
+// one protocol session per connection. Owned by `rectifyd serve`.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "protocol/connection_handler.h"
+#include "shared/status.h"
+
+namespace rectify {
+
+struct ServeOptions {
+  int64_t max_skew_ms = 5 * 60 * 1000;       // clamp device stamps further ahead than this
+  uint32_t max_frame_bytes = 16u << 20;
+  int64_t session_deadline_ms = 10 * 60 * 1000;  // whole session
+  // Server-side revocation list: true if the device must be refused.
+  std::function<bool(const std::string& device_id)> is_revoked;
+  // One line per notable event (refused tenant access, clamped clock …). No secrets.
+  std::function<void(const std::string& line)> log;
+};
+
+class SyncServer {
+ public:
+  virtual ~SyncServer() = default;
+  // Opens DIR/rectifyd.db and DIR/log.key. Fails with a clear Status if the
+  // directory was not made by `rectifyd init`.
+  static Result<std::unique_ptr<SyncServer>> Open(const std::string& data_dir, ServeOptions options);
+  // Valid while this SyncServer lives.
+  virtual protocol::HandlerFactory handler_factory() = 0;
+};
+
+}  // namespace rectify
