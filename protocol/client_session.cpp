@@ -102,6 +102,8 @@ Status ClientSession::SendPull() {
   req.cursor = store_.PullCursor();
   req.limit = options_.pull_limit;
   req.known_tree_size = store_.KnownTreeSize();
+  pull_cursor_sent_ = req.cursor;
+  pull_tree_size_sent_ = req.known_tree_size;
   Send(MsgType::kPullRequest, req);
   state_ = State::kAwaitPull;
   return Status::OK();
@@ -135,6 +137,8 @@ Status ClientSession::OnPull(const Frame& frame) {
   PullResponse resp;
   RECTIFY_RETURN_IF_ERROR(
       DecodeMessage(frame, MsgType::kPullResponse, &resp, options_.max_frame_bytes));
+  if (resp.from_cursor != pull_cursor_sent_ || resp.proof_from_size != pull_tree_size_sent_)
+    return Status::InvalidArgument("pull answer does not match the request (stale or duplicated)");
   // Verify the log before taking anything from this answer.
   if (!resp.checkpoint.empty())
     RECTIFY_RETURN_IF_ERROR(store_.AcceptCheckpoint(resp.checkpoint, resp.consistency_proof));

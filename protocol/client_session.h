@@ -87,6 +87,7 @@ class ClientSession final : public ConnectionHandler {
   State state_ = State::kAwaitHelloAck;
   uint8_t version_ = kProtocolVersion;
   std::vector<Op> in_flight_;
+  uint64_t pull_cursor_sent_ = 0, pull_tree_size_sent_ = 0;
   std::string batch_id_;
   uint64_t batch_counter_ = 0;
   std::string out_;

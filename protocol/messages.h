@@ -113,8 +113,14 @@ struct PullResponse {
   uint64_t next_cursor = 0;
   bool more = false;                  // ask again for the rest
   std::string checkpoint;             // latest signed checkpoint note of the school's log
-  std::vector<std::string> consistency_proof;  // raw 32-byte hashes from known_tree_size
-  template <class A> void serialize(A& ar) { ar(ops, conflicts, next_cursor, more, checkpoint, consistency_proof); }
+  std::vector<std::string> consistency_proof;  // raw 32-byte hashes from proof_from_size
+  // Echo of the request this answers, so a stale or duplicated answer is
+  // recognised as a transport fault, never mistaken for a changed history.
+  uint64_t from_cursor = 0;
+  uint64_t proof_from_size = 0;
+  template <class A> void serialize(A& ar) {
+    ar(ops, conflicts, next_cursor, more, checkpoint, consistency_proof, from_cursor, proof_from_size);
+  }
 };
 
 struct ErrorMsg {

@@ -116,6 +116,8 @@ Status ServerSession::HandleRequest(const Frame& frame) {
       RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kPullRequest, &req, max));
       auto resp = service_.Pull(ctx_, req);
       if (!resp.ok()) return resp.status();
+      resp->from_cursor = req.cursor;
+      resp->proof_from_size = req.known_tree_size;
       pulled_ += resp->ops.size();
       Send(MsgType::kPullResponse, *resp);
       return Status::OK();

@@ -37,6 +37,8 @@ class FakeService : public SyncService {
     for (const auto& so : log)
       if (so.server_seq > r.cursor) resp.ops.push_back(so);
     resp.next_cursor = seq;
+    resp.from_cursor = r.cursor;
+    resp.proof_from_size = r.known_tree_size;
     return resp;
   }
   Result<AuditResponse> Audit(const SessionContext&, const AuditQuery&) override {
