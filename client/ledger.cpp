@@ -287,7 +287,7 @@ Result<Stamp> Ledger::FieldStampOf(std::string_view entity, const std::string& r
 }
 
 Status Ledger::EditInTx(std::string_view entity, const std::string& row_id, Fields fields,
-                        const std::string& author, bool* wrote) {
+                        const std::string& author, bool* wrote, bool keep_unchanged) {
   if (wrote) *wrote = false;
   const EntityDef* def = FindEntity(entity);
   if (def == nullptr)
@@ -306,10 +306,12 @@ Status Ledger::EditInTx(std::string_view entity, const std::string& row_id, Fiel
   }
   auto current = ReadViewRow(*db_, *def, row_id);
   if (!current.ok()) return current.status();
-  std::erase_if(fields, [&](const auto& kv) {
-    Value now = current->has_value() ? (**current).at(kv.first) : DefaultValue(kv.first);
-    return now == kv.second;
-  });
+  if (!keep_unchanged) {
+    std::erase_if(fields, [&](const auto& kv) {
+      Value now = current->has_value() ? (**current).at(kv.first) : DefaultValue(kv.first);
+      return now == kv.second;
+    });
+  }
   if (fields.empty()) return Status::OK();
   if (school_id_.empty())
     return Status::FailedPrecondition("the ledger has no school yet (initialise it first)");

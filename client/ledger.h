@@ -160,6 +160,11 @@ class Ledger {
   Status StoreConflicts(const std::vector<LocalConflict>& conflicts);
   std::vector<LocalConflict> Conflicts(bool include_resolved);
   Status MarkConflictResolved(int64_t id);
+  // Resolves conflict `id` by writing `value` to its field as a new op (even
+  // when the value is already the current one: a resolution is always
+  // audited) and marks it resolved, in one transaction. A school role cannot
+  // resolve a conflict on a verified problem (PermissionDenied).
+  Status ResolveConflict(int64_t id, const Value& value, const std::string& author);
 
   // Every written field of every visible row (tombstoned rows included):
   // "entity/row_id/field" -> value text (ValueToString). For convergence tests:
@@ -245,8 +250,10 @@ class Ledger {
   Status PutMeta(const std::string& key, const std::string& value);
   // The edit path without its own transaction. `wrote` (optional) tells
   // whether an op was appended.
+  // `keep_unchanged` writes fields even when their value does not change
+  // (a conflict resolution that keeps the current value is still an op).
   Status EditInTx(std::string_view entity, const std::string& row_id, Fields fields,
-                  const std::string& author, bool* wrote = nullptr);
+                  const std::string& author, bool* wrote = nullptr, bool keep_unchanged = false);
   Result<Stamp> FieldStampOf(std::string_view entity, const std::string& row_id,
                              const std::string& field);
   Result<RowState> LoadCanonRow(const std::string& entity, const std::string& row_id,

@@ -204,6 +204,23 @@ Status Ledger::MarkConflictResolved(int64_t id) {
   });
 }
 
+Status Ledger::ResolveConflict(int64_t id, const Value& value, const std::string& author) {
+  return InTx([&]() -> Status {
+    const LocalConflict* found = nullptr;
+    auto all = Conflicts(true);
+    for (const auto& c : all)
+      if (c.id == id) found = &c;
+    if (found == nullptr) return Status::NotFound("no conflict #" + std::to_string(id));
+    if (found->resolved)
+      return Status::FailedPrecondition("conflict #" + std::to_string(id) + " is already resolved");
+    if (found->entity == "problem")
+      RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(found->row_id, found->field == "status"));
+    RECTIFY_RETURN_IF_ERROR(EditInTx(found->entity, found->row_id, {{found->field, value}}, author,
+                                     nullptr, /*keep_unchanged=*/true));
+    return MarkConflictResolved(id);
+  });
+}
+
 // ---- dumps -----------------------------------------------------------------------
 
 std::map<std::string, std::string> Ledger::DumpState() {

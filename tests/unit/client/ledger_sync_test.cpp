@@ -211,3 +211,29 @@ TEST_CASE("ledger sync: conflicts are stored once and can be resolved") {
   CHECK(a->Conflicts(true).size() == 1);
   CHECK(a->MarkConflictResolved(12345).code() == Status::Code::kNotFound);
 }
+
+TEST_CASE("ledger sync: resolving a conflict is always a new op, even keeping the current value") {
+  Device a("A");
+  REQUIRE(a->Edit("problem", "p1", {{"result", std::string("W")}}, "甲").ok());
+  const uint64_t before = a->PendingCount();
+  LocalConflict c;
+  c.server_id = "c-9";
+  c.entity = "problem";
+  c.row_id = "p1";
+  c.field = "result";
+  c.winner_value = std::string("W");
+  c.loser_value = std::string("L");
+  c.rule = kMergeRuleName;
+  REQUIRE(a->StoreConflicts({c}).ok());
+  const int64_t id = a->Conflicts(false).at(0).id;
+  REQUIRE(a->ResolveConflict(id, std::string("W"), "审核人").ok());
+  CHECK(a->PendingCount() == before + 1);  // audited even though nothing changed
+  auto ops = a->PendingOps(100);
+  CHECK(ops.back().fields.at(0).field == "result");
+  CHECK(ops.back().author == "审核人");
+  CHECK(a->Conflicts(false).empty());
+  // Resolving twice is refused and writes nothing.
+  CHECK_FALSE(a->ResolveConflict(id, std::string("L"), "x").ok());
+  CHECK(a->PendingCount() == before + 1);
+  CHECK(a->ResolveConflict(999, std::string("L"), "x").code() == Status::Code::kNotFound);
+}
