@@ -80,7 +80,7 @@ Status LedgerSyncStore::AcceptCheckpoint(const std::string& note,
   if (!key_) return Status::Corruption("no district log key (log.pub) to verify the checkpoint");
   auto next = VerifyNote(note, key_name_, *key_);
   if (!next.ok()) return next.status().Annotate("server checkpoint signature");
-  const std::string expected_origin = CheckpointOrigin(ledger_.school_id());
+  const std::string expected_origin = LogOrigin(key_name_, ledger_.school_id());
   if (next->origin != expected_origin)
     return Status::Corruption("checkpoint is for " + next->origin + ", expected " + expected_origin);
 

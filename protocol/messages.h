@@ -154,14 +154,18 @@ struct AuditResponse {
 struct ProofRequest {
   uint64_t leaf_index = 0;
   uint64_t tree_size = 0;  // 0: the latest checkpoint
-  template <class A> void serialize(A& ar) { ar(leaf_index, tree_size); }
+  // When device_seq > 0 the leaf is the one of this op instead of leaf_index.
+  std::string device_id;
+  uint64_t device_seq = 0;
+  template <class A> void serialize(A& ar) { ar(leaf_index, tree_size, device_id, device_seq); }
 };
 
 struct ProofResponse {
   std::string leaf;  // the encoded leaf
+  uint64_t leaf_index = 0;
   std::vector<std::string> proof;
-  std::string checkpoint;
-  template <class A> void serialize(A& ar) { ar(leaf, proof, checkpoint); }
+  std::string checkpoint;  // the proof is against this checkpoint's tree
+  template <class A> void serialize(A& ar) { ar(leaf, leaf_index, proof, checkpoint); }
 };
 
 // Serialises a message body (cereal portable binary). Compression is applied

@@ -6,10 +6,6 @@
 
 namespace rectify {
 
-std::string LogOrigin(std::string_view log_name, std::string_view school_id) {
-  return std::string(log_name) + "/" + std::string(school_id);
-}
-
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(SchoolTxn& txn) {
   auto size = txn.LeafCount();
   if (!size.ok()) return size.status();

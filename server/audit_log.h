@@ -19,18 +19,13 @@
 #include "server/resolver.h"
 #include "server/sqlite_node_store.h"
 #include "server/store.h"
+#include "shared/log_names.h"
 #include "shared/checkpoint.h"
 #include "shared/ed25519.h"
 #include "shared/merkle_tree.h"
 
 namespace rectify {
 
-// The default log name: the signing key's name in every note and the prefix
-// of every school's origin line.
-inline constexpr char kDefaultLogName[] = "rectify.district";
-
-// The origin line of a school's log: "<log_name>/<school_id>".
-std::string LogOrigin(std::string_view log_name, std::string_view school_id);
 
 class AuditLog final : public LeafSink {
  public:

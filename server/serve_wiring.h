@@ -9,6 +9,7 @@
 #include <string>
 
 #include "protocol/connection_handler.h"
+#include "shared/ed25519.h"
 #include "shared/status.h"
 
 namespace rectify {
@@ -32,5 +33,11 @@ class SyncServer {
   // Valid while this SyncServer lives.
   virtual protocol::HandlerFactory handler_factory() = 0;
 };
+
+// The district's log name (DIR/district.json "origin"): key name of every
+// checkpoint signature and prefix of every school's origin line.
+Result<std::string> ReadDistrictLogName(const std::string& data_dir);
+// The checkpoint-signing key DIR/log.key.
+Result<SigningKey> ReadLogKey(const std::string& data_dir);
 
 }  // namespace rectify

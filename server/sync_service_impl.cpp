@@ -145,20 +145,33 @@ Result<protocol::ProofResponse> SyncServiceImpl::Proof(const protocol::SessionCo
   auto cp = (*txn)->LatestCheckpoint();
   if (!cp.ok()) return cp.status();
   if (!cp->has_value()) return Status::NotFound("school " + ctx.school_id + " has no log yet");
-  const uint64_t size = q.tree_size == 0 ? (*cp)->size : q.tree_size;
-  if (size > (*cp)->size || q.leaf_index >= size)
-    return Status::InvalidArgument("no leaf " + std::to_string(q.leaf_index) + " in a tree of " +
-                                   std::to_string(size) + " (signed size " +
+  // The proof is always against the latest signed checkpoint, which the
+  // answer carries, so the client can check both in one go.
+  if (q.tree_size != 0 && q.tree_size != (*cp)->size)
+    return Status::InvalidArgument("proofs are served against the latest checkpoint (size " +
                                    std::to_string((*cp)->size) + ")");
-  auto leaf = (*txn)->ReadLeaves(q.leaf_index, 1);
+  const uint64_t size = (*cp)->size;
+  uint64_t index = q.leaf_index;
+  if (q.device_seq > 0) {
+    auto op = (*txn)->FindOp(q.device_id, q.device_seq);
+    if (!op.ok()) return op.status();
+    if (!op->has_value())
+      return Status::NotFound("the server has no op " + std::to_string(q.device_seq) +
+                              " of device " + q.device_id);
+    index = (*op)->result.leaf_index;
+  }
+  if (index >= size)
+    return Status::InvalidArgument("no leaf " + std::to_string(index) + " in a tree of " +
+                                   std::to_string(size));
+  auto leaf = (*txn)->ReadLeaves(index, 1);
   if (!leaf.ok()) return leaf.status();
-  if (leaf->size() != 1)
-    return Status::Corruption("leaf " + std::to_string(q.leaf_index) + " is missing");
+  if (leaf->size() != 1) return Status::Corruption("leaf " + std::to_string(index) + " is missing");
   auto log = AuditLog::Open(**txn);
   if (!log.ok()) return log.status();
-  auto proof = (*log)->InclusionProof(q.leaf_index, size);
+  auto proof = (*log)->InclusionProof(index, size);
   if (!proof.ok()) return proof.status();
   protocol::ProofResponse resp;
+  resp.leaf_index = index;
   resp.leaf = std::move((*leaf)[0]);
   resp.proof = HashStrings(*proof);
   resp.checkpoint = (*cp)->note;

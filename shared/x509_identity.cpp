@@ -70,8 +70,8 @@ Status ValidateIdentifier(std::string_view id, std::string_view what) {
     const auto c = static_cast<unsigned char>(ch);
     // ASCII separators are refused because ids end up in file names, TSV rows
     // and distinguished names, where each of them means something.
-    if (c < 0x20 || c == 0x7F || c == ' ' || std::string_view("/\\*,;=+\"<>").find(ch) !=
-                                                 std::string_view::npos)
+    if (c < 0x20 || c == 0x7F || c == ' ' ||
+        std::string_view("/\\*,;=+\"<>").find(ch) != std::string_view::npos)
       return Status::InvalidArgument(w + " id \"" + std::string(id) +
                                      "\" contains a forbidden character (control, space or "
                                      "/ \\ * , ; = + \" < >)");

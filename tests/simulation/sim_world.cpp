@@ -104,7 +104,7 @@ void World::CrashDevice(Device& d) {
 }
 
 std::unique_ptr<LedgerSyncStore> World::SyncStoreFor(Device& d) {
-  return std::make_unique<LedgerSyncStore>(*d.ledger, kLogKeyName,
+  return std::make_unique<LedgerSyncStore>(*d.ledger, kDefaultLogName,
                                            VerifyingKey::FromSigningKey(*log_key_));
 }
 

@@ -1,0 +1,141 @@
+#include "client/sync_runner.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "client/identity.h"
+#include "client/ledger_sync_store.h"
+#include "shared/checkpoint.h"
+
+namespace rectify {
+
+namespace {
+
+// The district's log verifier key, written by `rectifyd enroll` as DIR/log.pub.
+Result<VerifierKey> LoadLogKey(const std::string& identity_dir) {
+  const std::string path = identity_dir + "/log.pub";
+  std::ifstream in(path);
+  if (!in)
+    return Status::NotFound(path + " is missing: the identity needs the district's log key "
+                                   "to verify the audit log (re-run `rectifyd enroll`)");
+  std::string line;
+  std::getline(in, line);
+  auto key = ParseVerifierKey(line);
+  if (!key.ok()) return key.status().Annotate(path);
+  return key;
+}
+
+}  // namespace
+
+Status ParseServerAddress(const std::string& text, SyncTarget* target) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
+    return Status::InvalidArgument("server address '" + text + "' is not HOST:PORT");
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port = text.substr(colon + 1);
+  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    return Status::InvalidArgument("server address '" + text + "': bad port '" + port + "'");
+  target->host = host;
+  target->port = static_cast<uint16_t>(std::stoul(port));
+  return Status::OK();
+}
+
+Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const SyncRunOptions& options,
+                            const Clock& clock) {
+  auto identity = LoadIdentity(target.identity_dir);
+  if (!identity.ok()) return identity.status();
+  if (identity->role == "school" && !ledger.school_id().empty() &&
+      identity->school_id != ledger.school_id())
+    return Status::PermissionDenied("this ledger is school '" + ledger.school_id() +
+                                    "' but the identity in " + target.identity_dir +
+                                    " is for school '" + identity->school_id + "'");
+  std::string school = target.school_id;
+  if (identity->role == "auditor" && school.empty()) school = ledger.school_id();
+  if (identity->role == "auditor" && school.empty())
+    return Status::InvalidArgument("an auditor must name the school to work on (--school ID)");
+  auto key = LoadLogKey(target.identity_dir);
+  if (!key.ok()) return key.status();
+
+  LedgerSyncStore store(ledger, key->name, key->key);
+  if (auto halted = store.HaltReason(); !halted.empty())
+    return Status::Corruption("sync is halted for this ledger: " + halted);
+
+  const int64_t start = clock.NowMillis();
+  auto channel = TlsChannel::Connect(target.host, target.port, target.identity_dir, options.channel);
+  if (!channel.ok()) return channel.status();
+
+  protocol::ClientSessionOptions sopts;
+  sopts.batch_ops = options.batch_ops;
+  sopts.school_id = identity->role == "auditor" ? school : "";
+  const uint64_t pending_at_start = ledger.PendingCount();
+  protocol::ClientSession session(store, sopts);
+  Status driven = DriveOverChannel(**channel, session, [&] {
+    if (options.progress) options.progress(session.summary().pushed, pending_at_start);
+  });
+  if (!driven.ok()) return driven.Annotate(target.host);
+  SyncRun run;
+  run.summary = session.summary();
+  run.bytes_sent = (*channel)->bytes_sent();
+  run.bytes_received = (*channel)->bytes_received();
+  (*channel)->Close();
+  run.millis = clock.NowMillis() - start;
+  if (!session.status().ok()) return session.status();
+  return run;
+}
+
+Status DriveOverChannel(TlsChannel& channel, protocol::ConnectionHandler& handler,
+                        const std::function<void()>& on_chunk) {
+  while (true) {
+    std::string out = handler.TakeOutput();
+    if (!out.empty()) RECTIFY_RETURN_IF_ERROR(channel.Write(out).Annotate("sending"));
+    if (handler.Done()) return Status::OK();
+    auto in = channel.ReadSome();
+    if (!in.ok()) return in.status().Annotate("receiving");
+    if (in->empty())
+      return Status::Unavailable("the server closed the connection before the exchange finished");
+    handler.OnBytes(*in);
+    if (on_chunk) on_chunk();
+  }
+}
+
+Result<protocol::Frame> RunRequest(const SyncTarget& target, const ChannelOptions& options,
+                                   std::function<std::string(uint8_t version)> make_request,
+                                   protocol::MsgType answer_type) {
+  auto channel = TlsChannel::Connect(target.host, target.port, target.identity_dir, options);
+  if (!channel.ok()) return channel.status();
+  protocol::RequestSession session(target.school_id, std::move(make_request), answer_type);
+  RECTIFY_RETURN_IF_ERROR(DriveOverChannel(**channel, session).Annotate(target.host));
+  (*channel)->Close();
+  if (!session.status().ok()) return session.status();
+  return session.answer();
+}
+
+int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms, int64_t cap_ms) {
+  int64_t ceiling = base_ms;
+  for (int i = 0; i < attempt && ceiling < cap_ms; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, cap_ms);
+  return static_cast<int64_t>(random % static_cast<uint64_t>(ceiling + 1));
+}
+
+Result<int64_t> ParseDuration(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  if (i == 0 || i > 12) return Status::InvalidArgument("duration '" + text + "' must start with a number");
+  const int64_t n = std::stoll(text.substr(0, i));
+  const std::string unit = text.substr(i);
+  int64_t mult = 0;
+  if (unit == "ms") mult = 1;
+  else if (unit == "s" || unit.empty()) mult = 1000;
+  else if (unit == "m" || unit == "min") mult = 60'000;
+  else if (unit == "h") mult = 3'600'000;
+  else if (unit == "d") mult = 86'400'000;
+  else return Status::InvalidArgument("duration '" + text + "': unknown unit '" + unit + "' (ms, s, m, h, d)");
+  if (n <= 0) return Status::InvalidArgument("duration '" + text + "' must be positive");
+  return n * mult;
+}
+
+}  // namespace rectify

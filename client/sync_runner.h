@@ -1,0 +1,65 @@
+// Runs sync sessions of a Ledger against the district server over TLS: the
+// thin I/O driver around protocol::ClientSession (which does all the logic).
+// Not thread-safe: one run at a time per Ledger.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "client/ledger.h"
+#include "client/tls_channel.h"
+#include "protocol/client_session.h"
+#include "protocol/request_session.h"
+
+namespace rectify {
+
+struct SyncTarget {
+  std::string host;
+  uint16_t port = 0;
+  std::string identity_dir;  // from `rectifyd enroll --out DIR`
+  std::string school_id;     // auditors: the school to work on
+};
+
+struct SyncRunOptions {
+  ChannelOptions channel;
+  size_t batch_ops = 500;
+  // Called after every received chunk with (ops pushed so far, pending at start).
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
+
+struct SyncRun {
+  protocol::SyncSummary summary;
+  uint64_t bytes_sent = 0, bytes_received = 0;
+  int64_t millis = 0;
+};
+
+// "host:port" -> target host and port; InvalidArgument names what is wrong.
+Status ParseServerAddress(const std::string& text, SyncTarget* target);
+
+// One complete session: connect, push every pending op, pull everything,
+// verify the log checkpoint, disconnect. On a cut the ledger keeps what was
+// acknowledged; calling again resumes. Corruption if the server's history of
+// this school changed (sync stays halted for this ledger afterwards).
+Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const SyncRunOptions& options,
+                            const Clock& clock);
+
+// Shuttles bytes between `channel` and `handler` until the handler is done.
+// `on_chunk` (optional) runs after every received chunk.
+Status DriveOverChannel(TlsChannel& channel, protocol::ConnectionHandler& handler,
+                        const std::function<void()>& on_chunk = {});
+
+// One request/answer exchange (audit queries, proofs) with the server.
+// Returns the answer frame; the caller decodes it.
+Result<protocol::Frame> RunRequest(const SyncTarget& target, const ChannelOptions& channel,
+                                   std::function<std::string(uint8_t version)> make_request,
+                                   protocol::MsgType answer_type);
+
+// Exponential backoff with full jitter: a delay in [0, min(cap, base * 2^attempt)].
+int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms = 1000,
+                      int64_t cap_ms = 5 * 60 * 1000);
+
+// "500ms", "30s", "5m", "2h", "1d" -> milliseconds.
+Result<int64_t> ParseDuration(const std::string& text);
+
+}  // namespace rectify
