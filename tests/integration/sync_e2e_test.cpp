@@ -146,6 +146,25 @@ TEST_CASE("e2e: issue, offline conflict, close-out, rejected late edit, verified
   d.RectifyOk("aud", {"audit", "export", "--out", exp}, "aud-s1.db");
   Ran ok = d.RectifyOk("aud", {"audit", "verify", exp, "--key", d.dir / "id-aud/log.pub"});
   CHECK(ok.out.find("OK:") != std::string::npos);
+  // The outsider's recipe of docs/audit-log.md (Python stdlib + openssl) accepts it too.
+  {
+    const std::string doc = ReadAll(std::string(RECTIFY_TEST_DATA) + "/../../docs/audit-log.md");
+    const auto begin = doc.find("```python\n");
+    const auto end = doc.find("```", begin + 10);
+    REQUIRE(begin != std::string::npos);
+    const std::string work = d.dir / "outsider";
+    std::filesystem::create_directories(work);
+    std::ofstream(work + "/verify_export.py") << doc.substr(begin + 10, end - begin - 10);
+    Ran recipe = Exec({"/bin/sh", "-c",
+                       "cd " + work + " && python3 verify_export.py " + exp +
+                           " && sed 1d " + d.dir / "id-aud/log.pub" + " > pub.pem" +
+                           " && openssl pkeyutl -verify -pubin -inkey pub.pem -rawin" +
+                           " -in body.txt -sigfile sig.bin"},
+                      d.dir.path);
+    INFO("recipe: " << recipe.out << recipe.err);
+    CHECK(recipe.rc == 0);
+    CHECK(recipe.out.find("Signature Verified Successfully") != std::string::npos);
+  }
   // Any device can prove its own op is in the log.
   Ran proof = d.RectifyOk("pc1", {"audit", "prove", "1"});
   CHECK(proof.out.find("inclusion proof verified") != std::string::npos);
@@ -162,6 +181,11 @@ TEST_CASE("e2e: issue, offline conflict, close-out, rejected late edit, verified
     // One signed head only pins the whole range; it must say so.
     INFO("verify said: " << bad.err);
     CHECK(bad.err.find("altered") != std::string::npos);
+    Ran recipe = Exec({"/bin/sh", "-c",
+                       "cd " + d.dir / "outsider" + " && python3 verify_export.py " + exp},
+                      d.dir.path);
+    CHECK(recipe.rc != 0);
+    CHECK(recipe.err.find("FAIL") != std::string::npos);
   }
 
   // Isolation: a device of school s2 asking for s1's data is refused and logged.
