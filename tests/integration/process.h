@@ -13,6 +13,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -155,6 +157,8 @@ class Server {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string log() const { return ReadAll(log_); }
   int Stop() { return child_->Signal(SIGTERM); }
+  // kill -9: no chance to flush or close anything.
+  void Kill() { child_->Signal(SIGKILL); }
 
  private:
   std::string log_;
