@@ -28,4 +28,18 @@ Result<std::string> FrameBody(const Frame& frame, uint32_t max_bytes) {
   return out;
 }
 
+Status StatusFromErrorFrame(const Frame& frame, uint32_t max_bytes) {
+  ErrorMsg err;
+  Status st = DecodeMessage(frame, MsgType::kError, &err, max_bytes);
+  if (!st.ok()) return st;
+  switch (static_cast<Status::Code>(err.code)) {
+    case Status::Code::kPermissionDenied:
+      return Status::PermissionDenied("server refused: " + err.message);
+    case Status::Code::kNotFound:
+      return Status::NotFound(err.message);
+    default:
+      return Status::FailedPrecondition("server error: " + err.message);
+  }
+}
+
 }  // namespace rectify::protocol

@@ -36,6 +36,12 @@ Status DecodeMessage(const Frame& frame, MsgType expected, M* out,
 
 std::string CompressBody(const std::string& body);  // zstd level 3
 
+// The Status an Error frame from the server carries: PermissionDenied and
+// NotFound keep their code (callers act on them); anything else becomes
+// FailedPrecondition("server error: …"). A malformed Error frame is itself
+// an InvalidArgument.
+Status StatusFromErrorFrame(const Frame& frame, uint32_t max_bytes = kDefaultMaxFrameBytes);
+
 template <class M>
 std::string EncodeMessage(MsgType type, const M& msg, uint8_t version, bool allow_compression) {
   Frame f;

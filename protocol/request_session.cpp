@@ -33,16 +33,8 @@ void RequestSession::OnBytes(std::string_view data) {
 }
 
 void RequestSession::Handle(const Frame& frame) {
-  if (frame.type == static_cast<uint8_t>(MsgType::kError)) {
-    ErrorMsg err;
-    Status st = DecodeMessage(frame, MsgType::kError, &err, max_frame_bytes_);
-    if (!st.ok()) return Finish(st);
-    const auto code = static_cast<Status::Code>(err.code);
-    if (code == Status::Code::kPermissionDenied)
-      return Finish(Status::PermissionDenied("server refused: " + err.message));
-    if (code == Status::Code::kNotFound) return Finish(Status::NotFound(err.message));
-    return Finish(Status::FailedPrecondition("server error: " + err.message));
-  }
+  if (frame.type == static_cast<uint8_t>(MsgType::kError))
+    return Finish(StatusFromErrorFrame(frame, max_frame_bytes_));
   switch (state_) {
     case State::kAwaitHelloAck: {
       Status st = DecodeMessage(frame, MsgType::kHelloAck, &ack_, max_frame_bytes_);
