@@ -235,7 +235,7 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
 
 void AddAuditCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<AuditArgs>();
-  CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log: query, export, verify");
+  CLI::App* audit = app.add_subcommand("audit", "the tamper-evident audit log: query, export, verify");
   audit->require_subcommand(1);
 
   auto list = [&](const std::string& name, const std::string& kind, const std::string& help) {
@@ -245,29 +245,29 @@ void AddAuditCommands(CLI::App& app, CliContext& ctx) {
     cmd->callback([&ctx, args, kind] { RunList(ctx, *args, kind); });
     return cmd;
   };
-  list("log", "log", "Every op the server received for the school, with its outcome (auditors)");
-  list("rejected", "rejected", "Ops the server rejected, with the reason (auditors)");
-  list("conflicts", "conflicts", "Every conflict recorded for the school (auditors)");
+  list("log", "log", "every op the server received for the school, with its outcome (auditors)");
+  list("rejected", "rejected", "ops the server rejected, with the reason (auditors)");
+  list("conflicts", "conflicts", "every conflict recorded for the school (auditors)");
   CLI::App* history = list("history", "history",
-                           "Every change of one problem: who, device, times, outcome, conflicts");
+                           "every change of one problem: who, device, times, outcome, conflicts");
   history->add_option("PROBLEM", args->arg, "problem number or id")->required();
-  CLI::App* asof = list("as-of", "as_of", "The ledger and its statistics as they stood on a date");
+  CLI::App* asof = list("as-of", "as_of", "the ledger and its statistics as they stood on a date");
   asof->add_option("DATE", args->arg, "YYYY-MM-DD (district time)")->required()->check(
       [](const std::string& s) { return IsValidDate(s) ? std::string() : "not a YYYY-MM-DD date"; });
 
-  CLI::App* exp = audit->add_subcommand("export", "Write the school's leaves, checkpoint and key to DIR");
+  CLI::App* exp = audit->add_subcommand("export", "write the school's leaves, checkpoint and key to DIR");
   AddTargetOptions(exp, *args);
   exp->add_option("--out", args->out_dir, "output directory")->required();
   exp->callback([&ctx, args] { RunExport(ctx, *args); });
 
-  CLI::App* verify = audit->add_subcommand("verify", "Verify an export offline (no server needed)");
+  CLI::App* verify = audit->add_subcommand("verify", "verify an export offline (no server needed)");
   verify->add_option("DIR", args->arg, "directory written by `rectify audit export`")->required();
   verify->add_option("--key", args->key_file,
                      "the district's published log.pub (default: the copy inside DIR)");
   verify->callback([&ctx, args] { RunVerify(ctx, *args); });
 
   CLI::App* prove = audit->add_subcommand(
-      "prove", "Get and check the inclusion proof of one of this device's own ops");
+      "prove", "get and check the inclusion proof of one of this device's own ops");
   AddTargetOptions(prove, *args);
   prove->add_option("SEQ", args->seq, "the op's device sequence number")->required()->check(
       CLI::PositiveNumber);

@@ -12,7 +12,7 @@ Result<Ledger*> CliContext::ledger() {
   const Clock& c = clock ? *clock : SystemClock::Instance();
   IdSource& i = ids ? *ids : RandomIdSource::Instance();
   auto opened = Ledger::Open(db_path, c, i);
-  if (!opened.ok()) return opened.status().Annotate("opening " + db_path);
+  if (!opened.ok()) return opened.status();  // already names the file
   ledger_ = std::move(opened).value();
   return ledger_.get();
 }
