@@ -5,9 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "client/bundle.h"
 #include "client/cli_audit.h"
 #include "client/cli_commands.h"
 #include "client/cli_context.h"
+#include "client/cli_evidence.h"
 #include "client/cli_sync.h"
 #include "client/ledger.h"
 
@@ -71,6 +73,8 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   AddStatusCommands(app, ctx);
   AddSyncCommands(app, ctx);
   AddAuditCommands(app, ctx);
+  AddBundleCommands(app, ctx);
+  AddEvidenceCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -46,7 +46,9 @@ Result<int64_t> ParseSince(const std::string& text) {
     return static_cast<int64_t>(timegm(&tm)) * 1000 - 8 * 3600 * 1000;
   }
   auto d = ParseDuration(text);
-  if (!d.ok()) return Status::InvalidArgument("--since: '" + text + "' is neither YYYY-MM-DD nor a duration like 7d");
+  if (!d.ok())
+    return Status::InvalidArgument("--since: '" + text +
+                                   "' is neither YYYY-MM-DD nor a duration like 7d");
   return SystemClock::Instance().NowMillis() - *d;
 }
 
@@ -58,12 +60,14 @@ Result<protocol::AuditResponse> Query(CliContext& ctx, const AuditArgs& a, const
   if (!target.ok()) return target.status();
   if (target->school_id.empty()) return Status::InvalidArgument("name the school with --school ID");
   protocol::AuditQuery q{kind, target->school_id, a.arg, since_ms};
-  auto frame = RunRequest(*target, {}, [q](uint8_t v) {
-    return protocol::EncodeMessage(protocol::MsgType::kAuditQuery, q, v);
-  }, protocol::MsgType::kAuditResponse);
+  auto frame = RunRequest(
+      *target, {},
+      [q](uint8_t v) { return protocol::EncodeMessage(protocol::MsgType::kAuditQuery, q, v); },
+      protocol::MsgType::kAuditResponse);
   if (!frame.ok()) return frame.status();
   protocol::AuditResponse resp;
-  RECTIFY_RETURN_IF_ERROR(protocol::DecodeMessage(*frame, protocol::MsgType::kAuditResponse, &resp));
+  RECTIFY_RETURN_IF_ERROR(
+      protocol::DecodeMessage(*frame, protocol::MsgType::kAuditResponse, &resp));
   return resp;
 }
 
@@ -115,15 +119,18 @@ void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   if (kind == "as_of") {
     *ctx.out << "ledger as of " << j.value("date", "") << " (server time before "
              << TimeText(j.value("cutoff_ms", int64_t{0})) << ")\n";
-    for (const auto& [status, n] : j.value("problem_status_counts", nlohmann::json::object()).items())
+    for (const auto& [status, n] :
+         j.value("problem_status_counts", nlohmann::json::object()).items())
       *ctx.out << "  " << status << ": " << n << "\n";
     *ctx.out << "rows: " << j.value("rows", nlohmann::json::array()).size()
              << " (use --json for every field)\n";
     return;
   }
   if (kind == "conflicts") {
-    if (!j.is_array() || j.empty()) *ctx.out << "(none)\n";
-    else for (const auto& c : j) *ctx.out << c.dump() << "\n";
+    if (!j.is_array() || j.empty())
+      *ctx.out << "(none)\n";
+    else
+      for (const auto& c : j) *ctx.out << c.dump() << "\n";
     return;
   }
   PrintRows(ctx, j);
@@ -148,10 +155,13 @@ void RunExport(CliContext& ctx, const AuditArgs& a) {
   if (ec) return ctx.Fail("cannot create " + a.out_dir + ": " + ec.message());
   Status st = WriteFileMode(a.out_dir + "/leaves.jsonl", JoinLeavesJsonl(resp->leaves));
   if (st.ok()) st = WriteFileMode(a.out_dir + "/checkpoint", resp->checkpoint);
-  if (st.ok()) st = WriteFileMode(a.out_dir + "/log.pub", resp->public_key + "\n" + vkey->key.ToPem());
+  if (st.ok())
+    st = WriteFileMode(a.out_dir + "/log.pub", resp->public_key + "\n" + vkey->key.ToPem());
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json)
-    return PrintJson(ctx, {{"dir", a.out_dir}, {"leaves", cp.size}, {"origin", cp.origin},
+    return PrintJson(ctx, {{"dir", a.out_dir},
+                           {"leaves", cp.size},
+                           {"origin", cp.origin},
                            {"root", HashToHex(cp.root)}});
   *ctx.out << "exported " << cp.size << " leaves of " << cp.origin << " to " << a.out_dir
            << " (verified)\n";
@@ -171,16 +181,20 @@ void RunVerify(CliContext& ctx, const AuditArgs& a) {
   auto vkey = ParseVerifierKey(key_text->substr(0, key_text->find('\n')));
   if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate(key_path));
   if (a.key_file.empty())
-    ctx.Warn("using the key inside the export; pass --key with the district's published log.pub "
-             "to rule out a forged export");
+    ctx.Warn(
+        "using the key inside the export; pass --key with the district's published log.pub "
+        "to rule out a forged export");
   auto leaves = SplitLeavesJsonl(*leaves_text);
   if (!leaves.ok()) return ctx.Fail(leaves.status().Annotate(dir + "/leaves.jsonl"));
   Checkpoint cp;
   Status st = VerifyExport(*leaves, *note, vkey->name, vkey->key, {}, &cp);
   if (!st.ok()) return ctx.Fail(st.Annotate("verification FAILED"));
   if (ctx.json)
-    return PrintJson(ctx, {{"ok", true}, {"origin", cp.origin}, {"leaves", cp.size},
-                           {"root", HashToHex(cp.root)}, {"key", vkey->name}});
+    return PrintJson(ctx, {{"ok", true},
+                           {"origin", cp.origin},
+                           {"leaves", cp.size},
+                           {"root", HashToHex(cp.root)},
+                           {"key", vkey->name}});
   *ctx.out << "OK: " << cp.origin << ", " << cp.size << " leaves, root " << HashToHex(cp.root)
            << ", signed by " << vkey->name << "\n";
 }
@@ -195,9 +209,10 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
   protocol::ProofRequest q;
   q.device_id = (*l)->device_id();
   q.device_seq = static_cast<uint64_t>(a.seq);
-  auto frame = RunRequest(*target, {}, [q](uint8_t v) {
-    return protocol::EncodeMessage(protocol::MsgType::kProofRequest, q, v);
-  }, protocol::MsgType::kProofResponse);
+  auto frame = RunRequest(
+      *target, {},
+      [q](uint8_t v) { return protocol::EncodeMessage(protocol::MsgType::kProofRequest, q, v); },
+      protocol::MsgType::kProofResponse);
   if (!frame.ok()) return ctx.Fail(frame.status().Annotate("audit prove"));
   protocol::ProofResponse resp;
   Status st = protocol::DecodeMessage(*frame, protocol::MsgType::kProofResponse, &resp);
@@ -211,7 +226,8 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
   auto leaf = DecodeAuditLeaf(resp.leaf);
   if (!leaf.ok()) return ctx.Fail(leaf.status().Annotate("leaf"));
   Op op;
-  if (!DecodeOp(leaf->op_bytes, &op) || op.device_id != q.device_id || op.device_seq != q.device_seq)
+  if (!DecodeOp(leaf->op_bytes, &op) || op.device_id != q.device_id ||
+      op.device_seq != q.device_seq)
     return ctx.Fail(Status::Corruption("the server returned a leaf that is not op " +
                                        std::to_string(a.seq) + " of this device"));
   std::vector<Hash> proof;
@@ -223,11 +239,14 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
   st = VerifyInclusion(resp.leaf_index, cp->size, LeafHash(resp.leaf), proof, cp->root);
   if (!st.ok()) return ctx.Fail(st.Annotate("inclusion proof"));
   if (ctx.json)
-    return PrintJson(ctx, {{"seq", a.seq}, {"leaf_index", resp.leaf_index}, {"tree_size", cp->size},
-                           {"outcome", leaf->outcome}, {"root", HashToHex(cp->root)},
+    return PrintJson(ctx, {{"seq", a.seq},
+                           {"leaf_index", resp.leaf_index},
+                           {"tree_size", cp->size},
+                           {"outcome", leaf->outcome},
+                           {"root", HashToHex(cp->root)},
                            {"verified", true}});
-  *ctx.out << "op " << a.seq << " is leaf " << resp.leaf_index << " of " << cp->origin
-           << " (size " << cp->size << "), outcome " << leaf->outcome
+  *ctx.out << "op " << a.seq << " is leaf " << resp.leaf_index << " of " << cp->origin << " (size "
+           << cp->size << "), outcome " << leaf->outcome
            << ": inclusion proof verified against the signed checkpoint\n";
 }
 
@@ -235,7 +254,8 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
 
 void AddAuditCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<AuditArgs>();
-  CLI::App* audit = app.add_subcommand("audit", "the tamper-evident audit log: query, export, verify");
+  CLI::App* audit =
+      app.add_subcommand("audit", "the tamper-evident audit log: query, export, verify");
   audit->require_subcommand(1);
 
   auto list = [&](const std::string& name, const std::string& kind, const std::string& help) {
@@ -252,10 +272,14 @@ void AddAuditCommands(CLI::App& app, CliContext& ctx) {
                            "every change of one problem: who, device, times, outcome, conflicts");
   history->add_option("PROBLEM", args->arg, "problem number or id")->required();
   CLI::App* asof = list("as-of", "as_of", "the ledger and its statistics as they stood on a date");
-  asof->add_option("DATE", args->arg, "YYYY-MM-DD (district time)")->required()->check(
-      [](const std::string& s) { return IsValidDate(s) ? std::string() : "not a YYYY-MM-DD date"; });
+  asof->add_option("DATE", args->arg, "YYYY-MM-DD (district time)")
+      ->required()
+      ->check([](const std::string& s) {
+        return IsValidDate(s) ? std::string() : "not a YYYY-MM-DD date";
+      });
 
-  CLI::App* exp = audit->add_subcommand("export", "write the school's leaves, checkpoint and key to DIR");
+  CLI::App* exp =
+      audit->add_subcommand("export", "write the school's leaves, checkpoint and key to DIR");
   AddTargetOptions(exp, *args);
   exp->add_option("--out", args->out_dir, "output directory")->required();
   exp->callback([&ctx, args] { RunExport(ctx, *args); });
@@ -269,8 +293,9 @@ void AddAuditCommands(CLI::App& app, CliContext& ctx) {
   CLI::App* prove = audit->add_subcommand(
       "prove", "get and check the inclusion proof of one of this device's own ops");
   AddTargetOptions(prove, *args);
-  prove->add_option("SEQ", args->seq, "the op's device sequence number")->required()->check(
-      CLI::PositiveNumber);
+  prove->add_option("SEQ", args->seq, "the op's device sequence number")
+      ->required()
+      ->check(CLI::PositiveNumber);
   prove->callback([&ctx, args] { RunProve(ctx, *args); });
 }
 

@@ -82,7 +82,8 @@ Status LedgerSyncStore::AcceptCheckpoint(const std::string& note,
   if (!next.ok()) return next.status().Annotate("server checkpoint signature");
   const std::string expected_origin = LogOrigin(key_name_, ledger_.school_id());
   if (next->origin != expected_origin)
-    return Status::Corruption("checkpoint is for " + next->origin + ", expected " + expected_origin);
+    return Status::Corruption("checkpoint is for " + next->origin + ", expected " +
+                              expected_origin);
 
   Status verdict = Status::OK();
   if (auto prev_note = ledger_.GetMeta(kMetaCheckpoint); prev_note && !prev_note->empty()) {
@@ -103,7 +104,8 @@ Status LedgerSyncStore::AcceptCheckpoint(const std::string& note,
     }
   }
   if (!verdict.ok()) {
-    std::string reason = "THE DISTRICT SERVER'S HISTORY OF THIS SCHOOL CHANGED: " + verdict.message();
+    std::string reason =
+        "THE DISTRICT SERVER'S HISTORY OF THIS SCHOOL CHANGED: " + verdict.message();
     (void)ledger_.SetMeta(kMetaHalted, reason);
     return Status::Corruption(reason);
   }

@@ -18,8 +18,9 @@ Result<VerifierKey> LoadLogKey(const std::string& identity_dir) {
   const std::string path = identity_dir + "/log.pub";
   std::ifstream in(path);
   if (!in)
-    return Status::NotFound(path + " is missing: the identity needs the district's log key "
-                                   "to verify the audit log (re-run `rectifyd enroll`)");
+    return Status::NotFound(path +
+                            " is missing: the identity needs the district's log key "
+                            "to verify the audit log (re-run `rectifyd enroll`)");
   std::string line;
   std::getline(in, line);
   auto key = ParseVerifierKey(line);
@@ -34,7 +35,8 @@ Status ParseServerAddress(const std::string& text, SyncTarget* target) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
     return Status::InvalidArgument("server address '" + text + "' is not HOST:PORT");
   std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string port = text.substr(colon + 1);
   if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535)
@@ -65,18 +67,43 @@ Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const Sync
     return Status::Corruption("sync is halted for this ledger: " + halted);
 
   const int64_t start = clock.NowMillis();
-  auto channel = TlsChannel::Connect(target.host, target.port, target.identity_dir, options.channel);
+  auto channel =
+      TlsChannel::Connect(target.host, target.port, target.identity_dir, options.channel);
   if (!channel.ok()) return channel.status();
 
   protocol::ClientSessionOptions sopts;
   sopts.batch_ops = options.batch_ops;
   sopts.school_id = identity->role == "auditor" ? school : "";
+  // Each answer is timed from the previous one (or the connect): the session
+  // sends the next request as soon as it handles an answer, so that interval
+  // is one request's round trip, upload included.
+  int64_t last_answer = start;
+  auto elapsed = [&] {
+    const int64_t now = clock.NowMillis();
+    const int64_t e = now - last_answer;
+    last_answer = now;
+    return e;
+  };
+  if (options.push_size) {
+    sopts.batch_ops = options.push_size->next;
+    sopts.next_batch_ops = [&](size_t) { return options.push_size->OnAnswer(elapsed()); };
+  }
+  if (options.pull_size) {
+    sopts.pull_limit = static_cast<uint32_t>(options.pull_size->next);
+    sopts.next_pull_limit = [&](uint32_t) {
+      return static_cast<uint32_t>(options.pull_size->OnAnswer(elapsed()));
+    };
+  }
   const uint64_t pending_at_start = ledger.PendingCount();
   protocol::ClientSession session(store, sopts);
   Status driven = DriveOverChannel(**channel, session, [&] {
     if (options.progress) options.progress(session.summary().pushed, pending_at_start);
   });
-  if (!driven.ok()) return driven.Annotate(target.host);
+  if (!driven.ok()) {
+    if (options.push_size) options.push_size->OnCut();
+    if (options.pull_size) options.pull_size->OnCut();
+    return driven.Annotate(target.host);
+  }
   SyncRun run;
   run.summary = session.summary();
   run.bytes_sent = (*channel)->bytes_sent();
@@ -114,6 +141,16 @@ Result<protocol::Frame> RunRequest(const SyncTarget& target, const ChannelOption
   return session.answer();
 }
 
+size_t AdaptiveSize::OnAnswer(int64_t elapsed_ms) {
+  if (elapsed_ms <= fast_ms)
+    next = std::min(max, next * 2);
+  else if (elapsed_ms > slow_ms)
+    next = std::max(min, next / 2);
+  return next;
+}
+
+void AdaptiveSize::OnCut() { next = std::max(min, next / 2); }
+
 int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms, int64_t cap_ms) {
   int64_t ceiling = base_ms;
   for (int i = 0; i < attempt && ceiling < cap_ms; ++i) ceiling *= 2;
@@ -124,16 +161,24 @@ int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms, int64_t cap
 Result<int64_t> ParseDuration(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-  if (i == 0 || i > 12) return Status::InvalidArgument("duration '" + text + "' must start with a number");
+  if (i == 0 || i > 12)
+    return Status::InvalidArgument("duration '" + text + "' must start with a number");
   const int64_t n = std::stoll(text.substr(0, i));
   const std::string unit = text.substr(i);
   int64_t mult = 0;
-  if (unit == "ms") mult = 1;
-  else if (unit == "s" || unit.empty()) mult = 1000;
-  else if (unit == "m" || unit == "min") mult = 60'000;
-  else if (unit == "h") mult = 3'600'000;
-  else if (unit == "d") mult = 86'400'000;
-  else return Status::InvalidArgument("duration '" + text + "': unknown unit '" + unit + "' (ms, s, m, h, d)");
+  if (unit == "ms")
+    mult = 1;
+  else if (unit == "s" || unit.empty())
+    mult = 1000;
+  else if (unit == "m" || unit == "min")
+    mult = 60'000;
+  else if (unit == "h")
+    mult = 3'600'000;
+  else if (unit == "d")
+    mult = 86'400'000;
+  else
+    return Status::InvalidArgument("duration '" + text + "': unknown unit '" + unit +
+                                   "' (ms, s, m, h, d)");
   if (n <= 0) return Status::InvalidArgument("duration '" + text + "' must be positive");
   return n * mult;
 }

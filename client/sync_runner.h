@@ -21,9 +21,29 @@ struct SyncTarget {
   std::string school_id;     // auditors: the school to work on
 };
 
+// A request size that follows the link (docs/bad-links.md): doubles after an
+// answer that came back quickly, halves after a slow one or a cut, within
+// [min, max]. The driver owns one per kind (push batch, pull limit) and keeps
+// it across retries, so a bad link is learnt once per `rectify sync` run.
+// Plain value type; not thread-safe.
+struct AdaptiveSize {
+  size_t next = 100, min = 10, max = 2000;
+  int64_t fast_ms = 1000;  // an answer within this doubles the size
+  int64_t slow_ms = 6000;  // an answer slower than this halves it
+  // Records how long the last request of size `next` took; returns the new size.
+  size_t OnAnswer(int64_t elapsed_ms);
+  // A transport failure (cut, deadline) happened: halve.
+  void OnCut();
+};
+
 struct SyncRunOptions {
   ChannelOptions channel;
-  size_t batch_ops = 500;
+  size_t batch_ops = 500;  // fixed push batch size when `push_size` is null
+  // Optional (not owned; must outlive the call): adapt the push batch size and
+  // the pull limit to the link, starting from their `next`. On a transport
+  // failure RunSyncOnce calls OnCut() on both before returning.
+  AdaptiveSize* push_size = nullptr;
+  AdaptiveSize* pull_size = nullptr;
   // Called after every received chunk with (ops pushed so far, pending at start).
   std::function<void(uint64_t done, uint64_t total)> progress;
 };

@@ -1,5 +1,7 @@
 #include "protocol/client_session.h"
 
+#include <algorithm>
+
 #include "protocol/codec.h"
 #include "shared/schema.h"
 
@@ -35,27 +37,27 @@ void ClientSession::OnBytes(std::string_view data) {
 }
 
 void ClientSession::Handle(const Frame& frame) {
-  if (frame.type == static_cast<uint8_t>(MsgType::kError)) {
-    ErrorMsg err;
-    Status st = DecodeMessage(frame, MsgType::kError, &err, options_.max_frame_bytes);
-    if (!st.ok()) return Finish(st);
-    auto code = static_cast<Status::Code>(err.code);
-    if (code == Status::Code::kPermissionDenied)
-      return Finish(Status::PermissionDenied("server refused: " + err.message));
-    return Finish(Status::FailedPrecondition("server error: " + err.message));
-  }
+  if (frame.type == static_cast<uint8_t>(MsgType::kError))
+    return Finish(StatusFromErrorFrame(frame, options_.max_frame_bytes));
   Status st;
   switch (state_) {
-    case State::kAwaitHelloAck: st = OnHelloAck(frame); break;
-    case State::kAwaitPushAck: st = OnPushAck(frame); break;
-    case State::kAwaitPull: st = OnPull(frame); break;
+    case State::kAwaitHelloAck:
+      st = OnHelloAck(frame);
+      break;
+    case State::kAwaitPushAck:
+      st = OnPushAck(frame);
+      break;
+    case State::kAwaitPull:
+      st = OnPull(frame);
+      break;
     case State::kAwaitBye: {
       Bye bye;
       st = DecodeMessage(frame, MsgType::kBye, &bye, options_.max_frame_bytes);
       if (st.ok()) return Finish(Status::OK());
       break;
     }
-    case State::kDone: return;
+    case State::kDone:
+      return;
   }
   if (!st.ok()) Finish(st);
 }
@@ -81,8 +83,9 @@ Status ClientSession::NextStep() {
     if (!in_flight_.empty()) {
       PushBatch batch;
       // Id names the device and the first op, so a resent batch is traceable.
-      batch_id_ = in_flight_.front().device_id + ":" + std::to_string(in_flight_.front().device_seq) +
-                  "-" + std::to_string(in_flight_.back().device_seq);
+      batch_id_ = in_flight_.front().device_id + ":" +
+                  std::to_string(in_flight_.front().device_seq) + "-" +
+                  std::to_string(in_flight_.back().device_seq);
       batch.batch_id = batch_id_;
       batch.ops = in_flight_;
       Send(MsgType::kPushBatch, batch);
@@ -130,6 +133,8 @@ Status ClientSession::OnPushAck(const Frame& frame) {
   ++summary_.batches;
   RECTIFY_RETURN_IF_ERROR(store_.ApplyPushResults(in_flight_, ack.results));
   in_flight_.clear();
+  if (options_.next_batch_ops)
+    options_.batch_ops = std::max<size_t>(1, options_.next_batch_ops(options_.batch_ops));
   return NextStep();
 }
 
@@ -146,6 +151,8 @@ Status ClientSession::OnPull(const Frame& frame) {
   summary_.pulled += resp.ops.size();
   summary_.conflicts += resp.conflicts.size();
   summary_.tree_size = store_.KnownTreeSize();
+  if (options_.next_pull_limit)
+    options_.pull_limit = std::max<uint32_t>(1, options_.next_pull_limit(options_.pull_limit));
   if (resp.more) return SendPull();
   Send(MsgType::kBye, Bye{"done"});
   state_ = State::kAwaitBye;
@@ -159,9 +166,11 @@ std::string ClientSession::TakeOutput() {
 }
 
 std::string ClientSession::Summary() const {
-  return "pushed=" + std::to_string(summary_.pushed) + " applied=" + std::to_string(summary_.applied) +
+  return "pushed=" + std::to_string(summary_.pushed) +
+         " applied=" + std::to_string(summary_.applied) +
          " superseded=" + std::to_string(summary_.superseded) +
-         " rejected=" + std::to_string(summary_.rejected) + " pulled=" + std::to_string(summary_.pulled) +
+         " rejected=" + std::to_string(summary_.rejected) +
+         " pulled=" + std::to_string(summary_.pulled) +
          " conflicts=" + std::to_string(summary_.conflicts);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,19 +28,26 @@ class ClientStore {
   virtual std::vector<Op> PendingOps(size_t limit) = 0;
   // `results` are parallel to `sent`. Applied/superseded ops become acked,
   // rejected ones are dropped from the view.
-  virtual Status ApplyPushResults(const std::vector<Op>& sent, const std::vector<OpResult>& results) = 0;
+  virtual Status ApplyPushResults(const std::vector<Op>& sent,
+                                  const std::vector<OpResult>& results) = 0;
   virtual uint64_t PullCursor() = 0;
   virtual uint64_t KnownTreeSize() = 0;
   // Verifies the signed checkpoint and the consistency proof from the last
   // checkpoint kept, then keeps the new one. Corruption if the history changed.
-  virtual Status AcceptCheckpoint(const std::string& note, const std::vector<std::string>& proof) = 0;
+  virtual Status AcceptCheckpoint(const std::string& note,
+                                  const std::vector<std::string>& proof) = 0;
   virtual Status ApplyPull(const PullResponse& response) = 0;
 };
 
 struct ClientSessionOptions {
-  size_t batch_ops = 500;     // ops per push batch
+  size_t batch_ops = 500;  // ops per push batch (the first one, if next_batch_ops is set)
   uint32_t pull_limit = 2000;
-  std::string school_id;      // auditors: the school to work on
+  // Optional, for a driver that adapts sizes to the link (the session has no
+  // clock; the driver measures time). Called once per push ack / pull answer,
+  // before the next request is built; returns the size to use from then on.
+  std::function<size_t(size_t current)> next_batch_ops;
+  std::function<uint32_t(uint32_t current)> next_pull_limit;
+  std::string school_id;  // auditors: the school to work on
   std::string client_name = "rectify/0.1.0";
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
   bool push = true;

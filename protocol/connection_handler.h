@@ -14,8 +14,8 @@ namespace rectify::protocol {
 struct PeerIdentity {
   std::string school_id;  // empty for auditors, who are not bound to one school
   std::string device_id;
-  std::string role;       // "school" or "auditor"
-  std::string address;    // "ip:port", for the audit log and the session log line
+  std::string role;     // "school" or "auditor"
+  std::string address;  // "ip:port", for the audit log and the session log line
 };
 
 // One per connection. Not thread-safe: the transport calls it from one strand.

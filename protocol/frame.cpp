@@ -29,10 +29,11 @@ Status FrameDecoder::Parse() {
   size_t pos = 0;
   while (buf_.size() - pos >= kFrameHeaderSize) {
     const auto* h = reinterpret_cast<const unsigned char*>(buf_.data() + pos);
-    const uint32_t n = (uint32_t{h[0]} << 24) | (uint32_t{h[1]} << 16) | (uint32_t{h[2]} << 8) | h[3];
+    const uint32_t n =
+        (uint32_t{h[0]} << 24) | (uint32_t{h[1]} << 16) | (uint32_t{h[2]} << 8) | h[3];
     if (n > max_)
-      return Status::InvalidArgument("frame of " + std::to_string(n) + " bytes exceeds the limit of " +
-                                     std::to_string(max_));
+      return Status::InvalidArgument("frame of " + std::to_string(n) +
+                                     " bytes exceeds the limit of " + std::to_string(max_));
     if (h[7] != 0 || (h[6] & ~kFlagZstd) != 0)
       return Status::InvalidArgument("bad frame header (reserved bits set): not a Rectify peer?");
     if (buf_.size() - pos - kFrameHeaderSize < n) break;

@@ -32,8 +32,7 @@ std::string EncodeFrame(const Frame& frame);
 // After an error it stays failed; the session must close. Thread-compatible.
 class FrameDecoder {
  public:
-  explicit FrameDecoder(uint32_t max_frame_bytes = kDefaultMaxFrameBytes)
-      : max_(max_frame_bytes) {}
+  explicit FrameDecoder(uint32_t max_frame_bytes = kDefaultMaxFrameBytes) : max_(max_frame_bytes) {}
   // Returns non-OK (InvalidArgument) on an oversized length or a bad header.
   Status Feed(std::string_view bytes);
   bool HasFrame() const { return !frames_.empty(); }

@@ -4,9 +4,12 @@ namespace rectify::protocol {
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kApplied: return "applied";
-    case Outcome::kSuperseded: return "superseded";
-    case Outcome::kRejected: return "rejected";
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kSuperseded:
+      return "superseded";
+    case Outcome::kRejected:
+      return "rejected";
   }
   return "unknown";
 }

@@ -45,7 +45,8 @@ void RequestSession::Handle(const Frame& frame) {
     }
     case State::kAwaitAnswer:
       if (frame.type != static_cast<uint8_t>(answer_type_))
-        return Finish(Status::InvalidArgument("unexpected answer type " + std::to_string(frame.type)));
+        return Finish(
+            Status::InvalidArgument("unexpected answer type " + std::to_string(frame.type)));
       answer_ = frame;
       out_ += EncodeMessage(MsgType::kBye, Bye{"done"}, ack_.version);
       state_ = State::kAwaitBye;

@@ -36,7 +36,12 @@ class RequestSession final : public ConnectionHandler {
   MsgType answer_type_;
   uint32_t max_frame_bytes_;
   FrameDecoder decoder_;
-  enum class State { kAwaitHelloAck, kAwaitAnswer, kAwaitBye, kDone } state_ = State::kAwaitHelloAck;
+  enum class State {
+    kAwaitHelloAck,
+    kAwaitAnswer,
+    kAwaitBye,
+    kDone
+  } state_ = State::kAwaitHelloAck;
   std::string out_;
   bool done_ = false;
   Status status_ = Status::Unavailable("request not finished");

@@ -13,8 +13,8 @@ std::atomic<uint64_t> g_session_counter{0};
 ServerSession::ServerSession(SyncService& service, PeerIdentity peer, ServerSessionOptions options)
     : service_(service), options_(std::move(options)), decoder_(options_.max_frame_bytes) {
   ctx_.peer = std::move(peer);
-  ctx_.batch_prefix = std::to_string(service_.NowMillis()) + "-" +
-                      std::to_string(g_session_counter.fetch_add(1));
+  ctx_.batch_prefix =
+      std::to_string(service_.NowMillis()) + "-" + std::to_string(g_session_counter.fetch_add(1));
 }
 
 template <class M>
@@ -56,8 +56,8 @@ void ServerSession::OnTick(int64_t /*now_ms*/) {
 
 void ServerSession::Handle(const Frame& frame) {
   if (frame.version < kMinProtocolVersion || frame.version > kProtocolVersion)
-    return Fail(Status::InvalidArgument("unsupported protocol version " +
-                                        std::to_string(frame.version)));
+    return Fail(
+        Status::InvalidArgument("unsupported protocol version " + std::to_string(frame.version)));
   Status st = state_ == State::kAwaitHello ? HandleHello(frame) : HandleRequest(frame);
   if (!st.ok()) Fail(st);
 }
@@ -66,11 +66,10 @@ Status ServerSession::HandleHello(const Frame& frame) {
   Hello hello;
   RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kHello, &hello, options_.max_frame_bytes));
   if (hello.max_version < kMinProtocolVersion || hello.min_version > kProtocolVersion)
-    return Status::FailedPrecondition("no common protocol version: client speaks " +
-                                      std::to_string(hello.min_version) + ".." +
-                                      std::to_string(hello.max_version) + ", server " +
-                                      std::to_string(kMinProtocolVersion) + ".." +
-                                      std::to_string(kProtocolVersion));
+    return Status::FailedPrecondition(
+        "no common protocol version: client speaks " + std::to_string(hello.min_version) + ".." +
+        std::to_string(hello.max_version) + ", server " + std::to_string(kMinProtocolVersion) +
+        ".." + std::to_string(kProtocolVersion));
   version_ = std::min<uint8_t>(hello.max_version, kProtocolVersion);
   // The school comes from the certificate; only an auditor names one.
   if (ctx_.peer.role == "auditor") {
@@ -136,6 +135,30 @@ Status ServerSession::HandleRequest(const Frame& frame) {
       auto resp = service_.Proof(ctx_, q);
       if (!resp.ok()) return resp.status();
       Send(MsgType::kProofResponse, *resp);
+      return Status::OK();
+    }
+    case MsgType::kEvidenceQuery: {
+      EvidenceQuery q;
+      RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kEvidenceQuery, &q, max));
+      auto resp = service_.QueryEvidence(ctx_, q);
+      if (!resp.ok()) return resp.status();
+      Send(MsgType::kEvidenceState, *resp);
+      return Status::OK();
+    }
+    case MsgType::kChunkPut: {
+      ChunkPut put;
+      RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kChunkPut, &put, max));
+      auto resp = service_.PutEvidenceChunk(ctx_, put);
+      if (!resp.ok()) return resp.status();
+      Send(MsgType::kChunkAck, *resp);
+      return Status::OK();
+    }
+    case MsgType::kChunkGet: {
+      ChunkGet get;
+      RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kChunkGet, &get, max));
+      auto resp = service_.GetEvidenceChunk(ctx_, get);
+      if (!resp.ok()) return resp.status();
+      Send(MsgType::kChunkData, *resp);
       return Status::OK();
     }
     case MsgType::kBye: {

@@ -29,6 +29,17 @@ class SyncService {
   virtual Result<AuditResponse> Audit(const SessionContext& ctx, const AuditQuery& q) = 0;
   virtual Result<ProofResponse> Proof(const SessionContext& ctx, const ProofRequest& q) = 0;
   virtual int64_t NowMillis() const = 0;
+  // Evidence blobs (docs/evidence.md). Only blobs referenced by an evidence
+  // row of ctx.school_id may be queried, written or read.
+  virtual Result<EvidenceState> QueryEvidence(const SessionContext&, const EvidenceQuery&) {
+    return Status::Unavailable("evidence not supported");
+  }
+  virtual Result<ChunkAck> PutEvidenceChunk(const SessionContext&, const ChunkPut&) {
+    return Status::Unavailable("evidence not supported");
+  }
+  virtual Result<ChunkData> GetEvidenceChunk(const SessionContext&, const ChunkGet&) {
+    return Status::Unavailable("evidence not supported");
+  }
 };
 
 }  // namespace rectify::protocol

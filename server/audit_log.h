@@ -19,13 +19,12 @@
 #include "server/resolver.h"
 #include "server/sqlite_node_store.h"
 #include "server/store.h"
-#include "shared/log_names.h"
 #include "shared/checkpoint.h"
 #include "shared/ed25519.h"
+#include "shared/log_names.h"
 #include "shared/merkle_tree.h"
 
 namespace rectify {
-
 
 class AuditLog final : public LeafSink {
  public:

@@ -12,6 +12,7 @@
 
 #include "server/echo_handler.h"
 #include "server/pki.h"
+#include "server/rectifyd_bundle.h"
 #include "server/rectifyd_verify.h"
 #include "server/revocation_list.h"
 #include "server/serve_wiring.h"
@@ -98,8 +99,8 @@ int RunEnroll(const EnrollArgs& a) {
   } else {
     std::cout << "enrolled device " << r->device_id << " (school " << r->school_id << ", role "
               << r->role << ", serial " << r->serial_hex << ", valid until " << r->not_after
-              << ")\n  identity written to " << r->out_dir << " (ca.pem, device.pem, device.key, log.pub)"
-              << std::endl;
+              << ")\n  identity written to " << r->out_dir
+              << " (ca.pem, device.pem, device.key, log.pub)" << std::endl;
   }
   return 0;
 }
@@ -312,6 +313,7 @@ int RunRectifyd(int argc, char** argv) {
   AddRevokeCommand(app, &exit_code);
   AddServeCommand(app, &exit_code);
   AddVerifyCommand(app, &exit_code);
+  AddBundleCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

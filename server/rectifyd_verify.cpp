@@ -57,10 +57,13 @@ int RunVerify(const VerifyArgs& a) {
       if (n.ok()) leaves = *n;
     }
     report.push_back({{"school", school}, {"leaves", leaves}, {"ok", true}});
-    if (!a.json) std::cout << "OK  " << school << ": " << leaves << " leaves match the signed checkpoints\n";
+    if (!a.json)
+      std::cout << "OK  " << school << ": " << leaves << " leaves match the signed checkpoints\n";
   }
-  if (a.json) std::cout << nlohmann::json{{"ok", true}, {"schools", report}}.dump() << "\n";
-  else std::cout << "verified " << schools.size() << " school log(s)\n";
+  if (a.json)
+    std::cout << nlohmann::json{{"ok", true}, {"schools", report}}.dump() << "\n";
+  else
+    std::cout << "verified " << schools.size() << " school log(s)\n";
   return 0;
 }
 
@@ -69,7 +72,8 @@ int RunVerify(const VerifyArgs& a) {
 void AddVerifyCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "verify", "Rebuild every school's audit-log tree from its leaves and check the signed checkpoints");
+      "verify",
+      "Rebuild every school's audit-log tree from its leaves and check the signed checkpoints");
   cmd->add_option("--data", args->data_dir, "district directory")->required();
   cmd->add_option("--school", args->school, "verify one school only");
   cmd->add_flag("--json", args->json, "machine-readable result");

@@ -150,8 +150,9 @@ Status Resolver::CheckChain(SchoolTxn& txn, const protocol::SessionContext& ctx,
   if (!bound->has_value()) {
     RECTIFY_RETURN_IF_ERROR(txn.BindDevice(device, ctx.peer.device_id));
   } else if (**bound != ctx.peer.device_id) {
-    return Status::PermissionDenied("ops of ledger device '" + device + "' belong to certificate '" +
-                                    **bound + "', not '" + ctx.peer.device_id + "'");
+    return Status::PermissionDenied("ops of ledger device '" + device +
+                                    "' belong to certificate '" + **bound + "', not '" +
+                                    ctx.peer.device_id + "'");
   }
   auto last = txn.LastDeviceSeq(device);
   if (!last.ok()) return last.status();

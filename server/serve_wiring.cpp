@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/server_session.h"
+#include "server/evidence_store.h"
 #include "server/sqlite_store.h"
 #include "server/sync_service_impl.h"
 
@@ -15,7 +16,8 @@ namespace {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + " is missing: was the directory made by `rectifyd init`?");
+  if (!in)
+    return Status::NotFound(path + " is missing: was the directory made by `rectifyd init`?");
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -24,14 +26,16 @@ Result<std::string> ReadFile(const std::string& path) {
 class SyncServerImpl final : public SyncServer {
  public:
   SyncServerImpl(std::unique_ptr<SqliteStore> store, SigningKey key, ServeOptions options,
-                 std::string log_name)
-      : store_(std::move(store)), options_(std::move(options)) {
+                 std::string log_name, std::unique_ptr<EvidenceStore> evidence)
+      : store_(std::move(store)), evidence_(std::move(evidence)), options_(std::move(options)) {
     SyncServiceOptions so;
     so.max_skew_ms = options_.max_skew_ms;
     so.is_revoked = options_.is_revoked;
     so.log = options_.log;
     so.log_name = std::move(log_name);
-    service_ = std::make_unique<SyncServiceImpl>(*store_, std::move(key), SystemClock::Instance(), so);
+    so.evidence = evidence_.get();
+    service_ =
+        std::make_unique<SyncServiceImpl>(*store_, std::move(key), SystemClock::Instance(), so);
   }
 
   protocol::HandlerFactory handler_factory() override {
@@ -45,6 +49,7 @@ class SyncServerImpl final : public SyncServer {
 
  private:
   std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<EvidenceStore> evidence_;  // DIR/evidence, docs/evidence.md
   ServeOptions options_;
   std::unique_ptr<SyncServiceImpl> service_;
 };
@@ -68,15 +73,18 @@ Result<SigningKey> ReadLogKey(const std::string& data_dir) {
   return key;
 }
 
-Result<std::unique_ptr<SyncServer>> SyncServer::Open(const std::string& data_dir, ServeOptions options) {
+Result<std::unique_ptr<SyncServer>> SyncServer::Open(const std::string& data_dir,
+                                                     ServeOptions options) {
   auto log_name = ReadDistrictLogName(data_dir);
   if (!log_name.ok()) return log_name.status();
   auto key = ReadLogKey(data_dir);
   if (!key.ok()) return key.status();
   auto store = SqliteStore::Open(data_dir);
   if (!store.ok()) return store.status().Annotate("opening " + data_dir + "/rectifyd.db");
-  return std::unique_ptr<SyncServer>(
-      new SyncServerImpl(std::move(*store), std::move(*key), std::move(options), *log_name));
+  auto evidence = EvidenceStore::Open(data_dir + "/evidence");
+  if (!evidence.ok()) return evidence.status();
+  return std::unique_ptr<SyncServer>(new SyncServerImpl(
+      std::move(*store), std::move(*key), std::move(options), *log_name, std::move(*evidence)));
 }
 
 }  // namespace rectify

@@ -15,7 +15,7 @@
 namespace rectify {
 
 struct ServeOptions {
-  int64_t max_skew_ms = 5 * 60 * 1000;       // clamp device stamps further ahead than this
+  int64_t max_skew_ms = 5 * 60 * 1000;  // clamp device stamps further ahead than this
   uint32_t max_frame_bytes = 16u << 20;
   int64_t session_deadline_ms = 10 * 60 * 1000;  // whole session
   // Server-side revocation list: true if the device must be refused.
@@ -29,7 +29,8 @@ class SyncServer {
   virtual ~SyncServer() = default;
   // Opens DIR/rectifyd.db and DIR/log.key. Fails with a clear Status if the
   // directory was not made by `rectifyd init`.
-  static Result<std::unique_ptr<SyncServer>> Open(const std::string& data_dir, ServeOptions options);
+  static Result<std::unique_ptr<SyncServer>> Open(const std::string& data_dir,
+                                                  ServeOptions options);
   // Valid while this SyncServer lives.
   virtual protocol::HandlerFactory handler_factory() = 0;
 };

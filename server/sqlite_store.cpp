@@ -205,7 +205,8 @@ class SqliteSchoolTxn final : public SchoolTxn {
 
   Status BindDevice(const std::string& device_id, const std::string& cert_device) override {
     if (read_only()) return ReadOnlyError();
-    auto st = Prep("INSERT INTO device_bindings(school_id, device_id, cert_device) VALUES(?1,?2,?3)");
+    auto st =
+        Prep("INSERT INTO device_bindings(school_id, device_id, cert_device) VALUES(?1,?2,?3)");
     if (!st.ok()) return st.status();
     RECTIFY_RETURN_IF_ERROR(Binder(**st)(school_)(device_id)(cert_device).status());
     Status run = (*st)->Run();

@@ -192,4 +192,52 @@ Result<protocol::AuditResponse> SyncServiceImpl::Audit(const protocol::SessionCo
   return RunAuditQuery(**txn, q, actx);
 }
 
+Status SyncServiceImpl::CheckEvidenceAccess(const protocol::SessionContext& ctx,
+                                            const std::string& sha256) {
+  if (!options_.evidence) return Status::Unavailable("evidence not supported by this server");
+  auto txn = store_.BeginRead(ctx.school_id);
+  if (!txn.ok()) return txn.status();
+  auto rows = (*txn)->FindRows("evidence", "sha256", Value(sha256));
+  if (!rows.ok()) return rows.status();
+  if (!rows->empty()) return Status::OK();
+  // Holding a blob is no licence to read it: only the schools whose ledger
+  // records it may (dedupe across schools must not leak across them).
+  Log("refused evidence " + sha256 + " to " + Who(ctx) + ": not in school " + ctx.school_id);
+  return Status::PermissionDenied("evidence " + sha256 + " is not recorded in school " +
+                                  ctx.school_id);
+}
+
+Result<protocol::EvidenceState> SyncServiceImpl::QueryEvidence(const protocol::SessionContext& ctx,
+                                                               const protocol::EvidenceQuery& q) {
+  RECTIFY_RETURN_IF_ERROR(Admit(ctx));
+  if (!options_.evidence) return Status::Unavailable("evidence not supported by this server");
+  if (q.sha256.size() > 100000) return Status::InvalidArgument("too many hashes in one query");
+  protocol::EvidenceState state;
+  for (const auto& sha : q.sha256) {
+    bool complete = false;
+    uint64_t held = 0;
+    // An unrecorded hash reads as absent rather than failing the whole query.
+    if (CheckEvidenceAccess(ctx, sha).ok()) held = options_.evidence->Held(sha, &complete);
+    state.held.push_back(held);
+    state.complete.push_back(complete ? 1 : 0);
+  }
+  return state;
+}
+
+Result<protocol::ChunkAck> SyncServiceImpl::PutEvidenceChunk(const protocol::SessionContext& ctx,
+                                                             const protocol::ChunkPut& put) {
+  RECTIFY_RETURN_IF_ERROR(Admit(ctx));
+  RECTIFY_RETURN_IF_ERROR(CheckEvidenceAccess(ctx, put.sha256));
+  auto ack = options_.evidence->Put(put);
+  if (!ack.ok()) Log("evidence upload by " + Who(ctx) + " refused: " + ack.status().message());
+  return ack;
+}
+
+Result<protocol::ChunkData> SyncServiceImpl::GetEvidenceChunk(const protocol::SessionContext& ctx,
+                                                              const protocol::ChunkGet& get) {
+  RECTIFY_RETURN_IF_ERROR(Admit(ctx));
+  RECTIFY_RETURN_IF_ERROR(CheckEvidenceAccess(ctx, get.sha256));
+  return options_.evidence->Get(get);
+}
+
 }  // namespace rectify

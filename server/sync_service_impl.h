@@ -16,6 +16,7 @@
 
 #include "protocol/sync_service.h"
 #include "server/audit_log.h"
+#include "server/evidence_store.h"
 #include "server/resolver.h"
 #include "server/store.h"
 #include "shared/clock.h"
@@ -34,6 +35,9 @@ struct SyncServiceOptions {
   // Day boundaries for "as_of" dates: the district's local time (UTC+8).
   int64_t utc_offset_minutes = 8 * 60;
   uint32_t max_pull_limit = 5000;
+  // Evidence blobs (docs/evidence.md); null: evidence requests are refused.
+  // Borrowed, must outlive the service.
+  EvidenceStore* evidence = nullptr;
 };
 
 class SyncServiceImpl final : public protocol::SyncService {
@@ -53,12 +57,21 @@ class SyncServiceImpl final : public protocol::SyncService {
   Result<protocol::ProofResponse> Proof(const protocol::SessionContext& ctx,
                                         const protocol::ProofRequest& q) override;
   int64_t NowMillis() const override { return clock_.NowMillis(); }
+  // Evidence: every hash must be referenced by an evidence row of the school.
+  Result<protocol::EvidenceState> QueryEvidence(const protocol::SessionContext& ctx,
+                                                const protocol::EvidenceQuery& q) override;
+  Result<protocol::ChunkAck> PutEvidenceChunk(const protocol::SessionContext& ctx,
+                                              const protocol::ChunkPut& put) override;
+  Result<protocol::ChunkData> GetEvidenceChunk(const protocol::SessionContext& ctx,
+                                               const protocol::ChunkGet& get) override;
 
   // The verifier key string of the log key ("<name>+<hash>+<base64 key>").
   std::string VerifierKey() const;
 
  private:
   void Log(const std::string& line) const;
+  // OK if an evidence row of ctx's school names `sha256`; else PermissionDenied (logged).
+  Status CheckEvidenceAccess(const protocol::SessionContext& ctx, const std::string& sha256);
 
   Store& store_;
   SigningKey log_key_;

@@ -3,6 +3,12 @@
 // afresh, so a revocation is never bypassed by resumption).
 #pragma once
 
+// A standard header before any asio one: asio 1.22 chooses its aligned
+// allocator from libstdc++'s configuration macros, and every translation unit
+// must choose the same (else coroutine frames are freed with the wrong
+// deallocator, which ASan reports as alloc-dealloc-mismatch).
+#include <cstddef>
+
 #include <asio/ssl/context.hpp>
 #include <memory>
 #include <string>

@@ -4,6 +4,12 @@
 // and calling OnTick. Owned by shared_ptrs held by its own coroutines.
 #pragma once
 
+// A standard header before any asio one: asio 1.22 chooses its aligned
+// allocator from libstdc++'s configuration macros, and every translation unit
+// must choose the same (else coroutine frames are freed with the wrong
+// deallocator, which ASan reports as alloc-dealloc-mismatch).
+#include <cstddef>
+
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/stream.hpp>

@@ -22,50 +22,49 @@ std::string_view Trim(std::string_view s) {
 
 std::string_view StatusCode(ProblemStatus s) {
   switch (s) {
-    case ProblemStatus::kNotStarted: return "not_started";
-    case ProblemStatus::kInProgress: return "in_progress";
-    case ProblemStatus::kCompleted: return "completed";
-    case ProblemStatus::kLongTerm: return "long_term";
-    case ProblemStatus::kVerified: return "verified";
+    case ProblemStatus::kNotStarted:
+      return "not_started";
+    case ProblemStatus::kInProgress:
+      return "in_progress";
+    case ProblemStatus::kCompleted:
+      return "completed";
+    case ProblemStatus::kLongTerm:
+      return "long_term";
+    case ProblemStatus::kVerified:
+      return "verified";
   }
   return "not_started";
 }
 
 std::string_view StatusLabel(ProblemStatus s) {
   switch (s) {
-    case ProblemStatus::kNotStarted: return "未开始";
-    case ProblemStatus::kInProgress: return "推进中";
-    case ProblemStatus::kCompleted: return "已完成";
-    case ProblemStatus::kLongTerm: return "长期坚持";
-    case ProblemStatus::kVerified: return "已销号";
+    case ProblemStatus::kNotStarted:
+      return "未开始";
+    case ProblemStatus::kInProgress:
+      return "推进中";
+    case ProblemStatus::kCompleted:
+      return "已完成";
+    case ProblemStatus::kLongTerm:
+      return "长期坚持";
+    case ProblemStatus::kVerified:
+      return "已销号";
   }
   return "未开始";
 }
 
 std::optional<ProblemStatus> ParseStatus(std::string_view text) {
   static const std::array<std::pair<std::string_view, ProblemStatus>, 22> kNames = {{
-      {"not_started", ProblemStatus::kNotStarted},
-      {"未开始", ProblemStatus::kNotStarted},
-      {"in_progress", ProblemStatus::kInProgress},
-      {"推进中", ProblemStatus::kInProgress},
-      {"整改推进中", ProblemStatus::kInProgress},
-      {"正在整改", ProblemStatus::kInProgress},
-      {"未完成", ProblemStatus::kInProgress},
-      {"整改中", ProblemStatus::kInProgress},
-      {"completed", ProblemStatus::kCompleted},
-      {"已完成", ProblemStatus::kCompleted},
-      {"整改完成", ProblemStatus::kCompleted},
-      {"完成", ProblemStatus::kCompleted},
-      {"已整改", ProblemStatus::kCompleted},
-      {"done", ProblemStatus::kCompleted},
-      {"long_term", ProblemStatus::kLongTerm},
-      {"长期坚持", ProblemStatus::kLongTerm},
-      {"长期", ProblemStatus::kLongTerm},
-      {"ongoing", ProblemStatus::kLongTerm},
-      {"verified", ProblemStatus::kVerified},
-      {"已销号", ProblemStatus::kVerified},
-      {"销号", ProblemStatus::kVerified},
-      {"closed", ProblemStatus::kVerified},
+      {"not_started", ProblemStatus::kNotStarted}, {"未开始", ProblemStatus::kNotStarted},
+      {"in_progress", ProblemStatus::kInProgress}, {"推进中", ProblemStatus::kInProgress},
+      {"整改推进中", ProblemStatus::kInProgress},  {"正在整改", ProblemStatus::kInProgress},
+      {"未完成", ProblemStatus::kInProgress},      {"整改中", ProblemStatus::kInProgress},
+      {"completed", ProblemStatus::kCompleted},    {"已完成", ProblemStatus::kCompleted},
+      {"整改完成", ProblemStatus::kCompleted},     {"完成", ProblemStatus::kCompleted},
+      {"已整改", ProblemStatus::kCompleted},       {"done", ProblemStatus::kCompleted},
+      {"long_term", ProblemStatus::kLongTerm},     {"长期坚持", ProblemStatus::kLongTerm},
+      {"长期", ProblemStatus::kLongTerm},          {"ongoing", ProblemStatus::kLongTerm},
+      {"verified", ProblemStatus::kVerified},      {"已销号", ProblemStatus::kVerified},
+      {"销号", ProblemStatus::kVerified},          {"closed", ProblemStatus::kVerified},
   }};
   text = Trim(text);
   for (const auto& [name, status] : kNames)
@@ -75,18 +74,24 @@ std::optional<ProblemStatus> ParseStatus(std::string_view text) {
 
 std::string_view KindCode(ProblemKind k) {
   switch (k) {
-    case ProblemKind::kImmediate: return "immediate";
-    case ProblemKind::kWithinPeriod: return "within_period";
-    case ProblemKind::kOngoing: return "ongoing";
+    case ProblemKind::kImmediate:
+      return "immediate";
+    case ProblemKind::kWithinPeriod:
+      return "within_period";
+    case ProblemKind::kOngoing:
+      return "ongoing";
   }
   return "within_period";
 }
 
 std::string_view KindLabel(ProblemKind k) {
   switch (k) {
-    case ProblemKind::kImmediate: return "立行立改";
-    case ProblemKind::kWithinPeriod: return "限期整改";
-    case ProblemKind::kOngoing: return "长期坚持";
+    case ProblemKind::kImmediate:
+      return "立行立改";
+    case ProblemKind::kWithinPeriod:
+      return "限期整改";
+    case ProblemKind::kOngoing:
+      return "长期坚持";
   }
   return "限期整改";
 }

@@ -1,8 +1,8 @@
 #include "shared/hlc.h"
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace rectify {
 

@@ -50,8 +50,8 @@ struct Op {
   std::string device_id;
   uint64_t device_seq = 0;  // 1, 2, 3 … per device, no gaps
   std::string school_id;
-  std::string entity;  // a name from schema.h
-  std::string row_id;  // UUID made on the device (school rows use the school id)
+  std::string entity;               // a name from schema.h
+  std::string row_id;               // UUID made on the device (school rows use the school id)
   std::vector<FieldChange> fields;  // changed fields only, sorted by name, unique
   Hlc hlc;
   std::string author;  // the person's name as typed on the device

@@ -16,9 +16,9 @@ const std::vector<EntityDef>& Entities() {
   static const std::vector<EntityDef> kEntities = {
       {"school",
        {{"name", T::kText},
-        {"org_name", T::kText},      // 中共…支部委员会, signs the notice
+        {"org_name", T::kText},  // 中共…支部委员会, signs the notice
         {"phone", T::kText},
-        {"postal", T::kText},        // 邮政信箱 / postal address
+        {"postal", T::kText},  // 邮政信箱 / postal address
         {"email", T::kText},
         {"completion_rule", T::kText},  // see domain.h CompletionRule
         {"warn_days", T::kInt},
@@ -40,10 +40,7 @@ const std::vector<EntityDef>& Entities() {
         {"title", T::kText},
         {"deleted", T::kInt}}},
       {"category",
-       {{"aspect_id", T::kText},
-        {"ordinal", T::kInt},
-        {"title", T::kText},
-        {"deleted", T::kInt}}},
+       {{"aspect_id", T::kText}, {"ordinal", T::kInt}, {"title", T::kText}, {"deleted", T::kInt}}},
       {"problem",
        {{"inspection_id", T::kText},
         {"aspect_id", T::kText},
@@ -82,7 +79,7 @@ const std::vector<EntityDef>& Entities() {
         {"deleted", T::kInt}}},
       {"accountability",
        {{"inspection_id", T::kText},
-        {"kind", T::kText},  // funds / disposition
+        {"kind", T::kText},   // funds / disposition
         {"label", T::kText},  // 政务处分, 诫勉谈话, 追回资金 …
         {"count", T::kInt},
         {"amount_fen", T::kInt},

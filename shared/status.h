@@ -57,8 +57,8 @@ const char* CodeName(Status::Code code);
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
   T& value() & { return std::get<T>(v_); }
@@ -76,8 +76,8 @@ class Result {
 }  // namespace rectify
 
 // Returns early from the enclosing function when `expr` is a non-OK Status.
-#define RECTIFY_RETURN_IF_ERROR(expr)            \
-  do {                                           \
-    ::rectify::Status _st = (expr);              \
-    if (!_st.ok()) return _st;                   \
+#define RECTIFY_RETURN_IF_ERROR(expr) \
+  do {                                \
+    ::rectify::Status _st = (expr);   \
+    if (!_st.ok()) return _st;        \
   } while (0)

@@ -20,8 +20,8 @@ using nlohmann::json;
 std::string MakeCsv(int n) {
   std::string csv = "序号,方面,问题,整改措施,整改状态,整改结果\n";
   for (int i = 1; i <= n; ++i)
-    csv += std::to_string(i) + ",第" + std::to_string(i % 3 + 1) + "方面,问题" +
-           std::to_string(i) + ",措施甲" + std::to_string(i) + "；措施乙,推进中,正在整改\n";
+    csv += std::to_string(i) + ",第" + std::to_string(i % 3 + 1) + "方面,问题" + std::to_string(i) +
+           ",措施甲" + std::to_string(i) + "；措施乙,推进中,正在整改\n";
   return csv;
 }
 
@@ -74,10 +74,11 @@ TEST_CASE("crash: kill -9 of server and client mid-sync loses and duplicates not
   std::mt19937 rng(20261122);
   int server_kills = 0, client_kills = 0;
   for (int round = 0; round < 6; ++round) {
-    auto server = std::make_unique<Server>(c.data, c.dir / ("server" + std::to_string(round) + ".log"));
+    auto server =
+        std::make_unique<Server>(c.data, c.dir / ("server" + std::to_string(round) + ".log"));
     const std::string addr = server->address();
-    auto sync = c.Rectify("pc1", {"sync", "--server", addr, "--identity", c.dir / "id-pc1",
-                                  "--batch", "50"});
+    auto sync = c.Rectify(
+        "pc1", {"sync", "--server", addr, "--identity", c.dir / "id-pc1", "--batch", "50"});
     const uint64_t before = c.Leaves();
     Child client(sync, c.dir / "client.err");
     // Kill once the server has stored something new (never on a timer, so the
@@ -97,7 +98,8 @@ TEST_CASE("crash: kill -9 of server and client mid-sync loses and duplicates not
   CHECK(client_kills == 3);
   // The kills must have landed mid-sync: part of the backlog is stored, not all.
   json partial = json::parse(c.Must({kRectifyd, "verify", "--data", c.data, "--json"}).out);
-  const uint64_t stored = partial["schools"].empty() ? 0 : partial["schools"][0]["leaves"].get<uint64_t>();
+  const uint64_t stored =
+      partial["schools"].empty() ? 0 : partial["schools"][0]["leaves"].get<uint64_t>();
   MESSAGE("stored before recovery: " << stored << " of " << made);
   CHECK(stored > 0);
   CHECK(stored < made);
@@ -112,7 +114,8 @@ TEST_CASE("crash: kill -9 of server and client mid-sync loses and duplicates not
   CHECK(st["pending_ops"] == 0);
 
   // Nothing lost, nothing twice: one leaf per op the device made.
-  c.Must(c.Rectify("aud", {"sync", "--server", addr, "--identity", c.dir / "id-aud", "--school", "s1"}));
+  c.Must(c.Rectify("aud",
+                   {"sync", "--server", addr, "--identity", c.dir / "id-aud", "--school", "s1"}));
   json log = c.Json("aud", {"audit", "log"});
   CHECK(log.size() == made);
   std::set<uint64_t> seqs;

@@ -144,13 +144,14 @@ class Server {
   Server(const std::string& data_dir, const std::string& log_path,
          std::vector<std::string> extra = {})
       : log_(log_path) {
-    std::vector<std::string> args = {kRectifyd, "serve", "--data", data_dir, "--listen",
-                                     "127.0.0.1:0"};
+    std::vector<std::string> args = {kRectifyd, "serve",    "--data",
+                                     data_dir,  "--listen", "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
     child_ = std::make_unique<Child>(args, log_path);
     const std::string line = child_->ReadLine();
     const std::string prefix = "listening on 127.0.0.1:";
-    REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0, "rectifyd did not start: " << line << ReadAll(log_));
+    REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0,
+                    "rectifyd did not start: " << line << ReadAll(log_));
     port_ = std::stoi(line.substr(prefix.size()));
   }
   int port() const { return port_; }

@@ -29,25 +29,29 @@ class District {
     Enroll("aud", "", "auditor");
   }
   void Enroll(const std::string& device, const std::string& school, const std::string& role) {
-    std::vector<std::string> args = {kRectifyd, "enroll", "--data", data, "--device", device,
-                                     "--role", role, "--out", dir / ("id-" + device)};
+    std::vector<std::string> args = {
+        kRectifyd, "enroll", "--data", data,    "--device",
+        device,    "--role", role,     "--out", dir / ("id-" + device)};
     if (!school.empty()) args.insert(args.end(), {"--school", school});
     Must(args);
   }
   Ran Must(const std::vector<std::string>& args) {
     Ran r = Exec(args, dir.path);
-    INFO("command: " << args[1] << " " << (args.size() > 2 ? args[2] : "") << "\nstderr: " << r.err);
+    INFO("command: " << args[1] << " " << (args.size() > 2 ? args[2] : "")
+                     << "\nstderr: " << r.err);
     REQUIRE(r.rc == 0);
     return r;
   }
   // `rectify` as one device: its own ledger and identity.
-  Ran Rectify(const std::string& device, std::vector<std::string> args, const std::string& db = "") {
+  Ran Rectify(const std::string& device, std::vector<std::string> args,
+              const std::string& db = "") {
     std::vector<std::string> full = {kRectify, "--db", dir / (db.empty() ? device + ".db" : db),
                                      "--author", "author-" + device};
     full.insert(full.end(), args.begin(), args.end());
     return Exec(full, dir.path);
   }
-  Ran RectifyOk(const std::string& device, std::vector<std::string> args, const std::string& db = "") {
+  Ran RectifyOk(const std::string& device, std::vector<std::string> args,
+                const std::string& db = "") {
     Ran r = Rectify(device, args, db);
     INFO("rectify " << device << " " << args[0] << "\nstdout: " << r.out << "\nstderr: " << r.err);
     REQUIRE(r.rc == 0);
@@ -55,8 +59,8 @@ class District {
   }
   json Sync(const std::string& device, const std::string& server, const std::string& db = "",
             std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--json", "sync", "--server", server, "--identity",
-                                     dir / ("id-" + device)};
+    std::vector<std::string> args = {"--json", "sync",       "--server",
+                                     server,   "--identity", dir / ("id-" + device)};
     args.insert(args.end(), extra.begin(), extra.end());
     return json::parse(RectifyOk(device, args, db).out);
   }
@@ -140,7 +144,8 @@ TEST_CASE("e2e: issue, offline conflict, close-out, rejected late edit, verified
   CHECK(log.size() > 40);
   json rejected = json::parse(d.RectifyOk("aud", {"--json", "audit", "rejected"}, "aud-s1.db").out);
   CHECK(rejected.size() == 1);
-  json history = json::parse(d.RectifyOk("aud", {"--json", "audit", "history", "1"}, "aud-s1.db").out);
+  json history =
+      json::parse(d.RectifyOk("aud", {"--json", "audit", "history", "1"}, "aud-s1.db").out);
   CHECK(history["conflicts"].size() >= 1);
   const std::string exp = d.dir / "export";
   d.RectifyOk("aud", {"audit", "export", "--out", exp}, "aud-s1.db");
@@ -156,8 +161,8 @@ TEST_CASE("e2e: issue, offline conflict, close-out, rejected late edit, verified
     std::filesystem::create_directories(work);
     std::ofstream(work + "/verify_export.py") << doc.substr(begin + 10, end - begin - 10);
     Ran recipe = Exec({"/bin/sh", "-c",
-                       "cd " + work + " && python3 verify_export.py " + exp +
-                           " && sed 1d " + d.dir / "id-aud/log.pub" + " > pub.pem" +
+                       "cd " + work + " && python3 verify_export.py " + exp + " && sed 1d " +
+                           d.dir / "id-aud/log.pub" + " > pub.pem" +
                            " && openssl pkeyutl -verify -pubin -inkey pub.pem -rawin" +
                            " -in body.txt -sigfile sig.bin"},
                       d.dir.path);
@@ -181,9 +186,9 @@ TEST_CASE("e2e: issue, offline conflict, close-out, rejected late edit, verified
     // One signed head only pins the whole range; it must say so.
     INFO("verify said: " << bad.err);
     CHECK(bad.err.find("altered") != std::string::npos);
-    Ran recipe = Exec({"/bin/sh", "-c",
-                       "cd " + d.dir / "outsider" + " && python3 verify_export.py " + exp},
-                      d.dir.path);
+    Ran recipe =
+        Exec({"/bin/sh", "-c", "cd " + d.dir / "outsider" + " && python3 verify_export.py " + exp},
+             d.dir.path);
     CHECK(recipe.rc != 0);
     CHECK(recipe.err.find("FAIL") != std::string::npos);
   }

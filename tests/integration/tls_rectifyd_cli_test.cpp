@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "client/tls_channel.h"
+#include "tests/integration/process.h"
 #include "tests/integration/tls_test_helpers.h"
 
 extern char** environ;
@@ -24,7 +25,7 @@ namespace {
 
 using namespace tls_test;
 
-const std::string kRectifyd = std::string(RECTIFY_BIN_DIR) + "/rectifyd";
+using test::kRectifyd;
 
 struct Ran {
   std::string out;  // stdout only
@@ -44,68 +45,7 @@ Ran Rectifyd(const std::string& args, const std::string& err_file = "/dev/null")
   return r;
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// A child process with stdout on a pipe; killed and reaped on destruction.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const std::string& stderr_path) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    ::close(fds[1]);
-    out_ = fds[0];
-    REQUIRE(rc == 0);
-  }
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    ::close(out_);
-  }
-  // One stdout line, waiting up to a generous bound; "" on EOF or timeout.
-  std::string ReadLine() {
-    std::string line;
-    char c;
-    while (true) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 30'000) != 1) return "";
-      if (::read(out_, &c, 1) != 1) return "";
-      if (c == '\n') return line;
-      line += c;
-    }
-  }
-  // Sends `sig` and returns the exit status (-1 if it did not exit in time).
-  int Signal(int sig) {
-    ::kill(pid_, sig);
-    int st = 0;
-    const bool exited = WaitFor([&] { return ::waitpid(pid_, &st, WNOHANG) == pid_; });
-    if (!exited) return -1;
-    pid_ = -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1;
-};
+using test::Child;  // tests/integration/process.h
 
 TEST_CASE("rectifyd init, enroll, revoke: JSON output, exit codes and refusals") {
   TempDir t;
@@ -120,7 +60,7 @@ TEST_CASE("rectifyd init, enroll, revoke: JSON output, exit codes and refusals")
 
   Ran again = Rectifyd("init --data " + d, err);
   CHECK(again.rc == 1);
-  CHECK(Slurp(err).find("refusing to overwrite") != std::string::npos);
+  CHECK(test::ReadAll(err).find("refusing to overwrite") != std::string::npos);
 
   Ran enroll =
       Rectifyd("enroll --json --data " + d + " --school s1 --device pc1 --out " + t.path + "/pc1");
@@ -162,7 +102,8 @@ TEST_CASE("rectifyd serve: serves over TLS 1.3, honours a live revocation, stops
                "--idle-timeout", "2s"},
               log);
   const std::string line = serve.ReadLine();
-  REQUIRE_MESSAGE(line.rfind("listening on 127.0.0.1:", 0) == 0, std::string(line + Slurp(log)));
+  REQUIRE_MESSAGE(line.rfind("listening on 127.0.0.1:", 0) == 0,
+                  std::string(line + test::ReadAll(log)));
   const auto port = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
 
   {
@@ -189,9 +130,10 @@ TEST_CASE("rectifyd serve: serves over TLS 1.3, honours a live revocation, stops
       CHECK(ReadsNothingUntilClosed(**ch));
     }
   }
-  REQUIRE(WaitFor([&] { return Slurp(log).find("outcome=\"revoked\"") != std::string::npos; }));
+  REQUIRE(
+      WaitFor([&] { return test::ReadAll(log).find("outcome=\"revoked\"") != std::string::npos; }));
   CHECK(serve.Signal(SIGTERM) == 0);
-  const std::string all = Slurp(log);
+  const std::string all = test::ReadAll(log);
   CHECK(all.find("device=\"pc1\" school=\"s1\" role=\"school\"") != std::string::npos);
   CHECK(all.find("handshake failed") != std::string::npos);
   CHECK(all.find("stopped") != std::string::npos);

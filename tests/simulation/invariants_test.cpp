@@ -21,17 +21,33 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
 
 // Runs one seed; returns "" or what broke. Adds what it did to `total`.
 std::string RunSeed(uint64_t seed, int steps, Activity* total) {
-  World w(seed, "/tmp/rectify-sim-" + std::to_string(::getpid()) + "-" + std::to_string(seed), 3, 2);
+  World w(seed, "/tmp/rectify-sim-" + std::to_string(::getpid()) + "-" + std::to_string(seed), 3,
+          2);
   Faults faults{0.15, 0.05, 0.2};
   auto& rng = w.rng();
   for (int step = 0; step < steps; ++step) {
     auto& d = *w.devices()[rng() % w.devices().size()];
     switch (rng() % 10) {
-      case 0: case 1: case 2: case 3: w.RandomEdit(d); break;
-      case 4: case 5: case 6: (void)w.Sync(d, faults); break;
-      case 7: w.CrashDevice(d); break;
-      case 8: if (rng() % 4 == 0) w.RestartServer(); break;
-      default: w.clock().Advance(static_cast<int64_t>(rng() % 3'600'000)); break;
+      case 0:
+      case 1:
+      case 2:
+      case 3:
+        w.RandomEdit(d);
+        break;
+      case 4:
+      case 5:
+      case 6:
+        (void)w.Sync(d, faults);
+        break;
+      case 7:
+        w.CrashDevice(d);
+        break;
+      case 8:
+        if (rng() % 4 == 0) w.RestartServer();
+        break;
+      default:
+        w.clock().Advance(static_cast<int64_t>(rng() % 3'600'000));
+        break;
     }
   }
   std::string why;
@@ -68,10 +84,10 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
     REQUIRE(failure.empty());
   }
   MESSAGE("sessions " << total.sessions << " (ok " << total.sessions_ok << "), cuts " << total.cuts
-          << ", replays " << total.replays << ", applied " << total.applied << ", superseded "
-          << total.superseded << ", rejected " << total.rejected << ", conflicts "
-          << total.conflicts << ", crashes " << total.crashes << ", server restarts "
-          << total.server_restarts);
+                      << ", replays " << total.replays << ", applied " << total.applied
+                      << ", superseded " << total.superseded << ", rejected " << total.rejected
+                      << ", conflicts " << total.conflicts << ", crashes " << total.crashes
+                      << ", server restarts " << total.server_restarts);
   // The run must have exercised the hard cases, or it proves nothing.
   if (!only) {
     CHECK(total.cuts > 0);

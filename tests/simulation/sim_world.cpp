@@ -183,20 +183,26 @@ void World::RandomEdit(Device& d) {
   // Most edits hit a few hot problems, so concurrent writes to one field happen.
   std::string ref;
   if (!problems.empty()) {
-    size_t pick = rng_() % 4 != 0 ? rng_() % std::min<size_t>(3, problems.size())
-                                  : rng_() % problems.size();
+    size_t pick =
+        rng_() % 4 != 0 ? rng_() % std::min<size_t>(3, problems.size()) : rng_() % problems.size();
     ref = std::to_string(problems[pick].number);
   }
   static const std::vector<std::string> kSchoolStatuses = {"未开始", "in_progress", "已完成",
                                                            "long_term", "整改完成"};
-  static const std::vector<std::string> kWords = {"整改完成", "推进中", "已上岗", "已维修",
-                                                  "已封存", "制定方案", "召开会议"};
+  static const std::vector<std::string> kWords = {"整改完成", "推进中",   "已上岗",  "已维修",
+                                                  "已封存",   "制定方案", "召开会议"};
   if (d.role == "auditor") {
     if (ref.empty()) return;
     switch (rng_() % 3) {
-      case 0: (void)l.SetProblemStatus(ref, "已销号", "", author); break;
-      case 1: (void)l.SetProblemStatus(ref, "in_progress", "回头看：复查未达标", author); break;
-      default: (void)l.AddNote(ref, "2024-03-01", author, "审核意见：" + Pick(rng_, kWords)); break;
+      case 0:
+        (void)l.SetProblemStatus(ref, "已销号", "", author);
+        break;
+      case 1:
+        (void)l.SetProblemStatus(ref, "in_progress", "回头看：复查未达标", author);
+        break;
+      default:
+        (void)l.AddNote(ref, "2024-03-01", author, "审核意见：" + Pick(rng_, kWords));
+        break;
     }
     return;
   }
@@ -210,13 +216,21 @@ void World::RandomEdit(Device& d) {
     }
     case 1:
     case 2:
-      (void)l.EditProblem(ref, {{"result", Pick(rng_, kWords) + std::to_string(rng_() % 100)}}, author);
+      (void)l.EditProblem(ref, {{"result", Pick(rng_, kWords) + std::to_string(rng_() % 100)}},
+                          author);
       break;
-    case 3: (void)l.SetProblemStatus(ref, Pick(rng_, kSchoolStatuses), "", author); break;
-    case 4: (void)l.AddMeasure(ref, "措施" + Pick(rng_, kWords), "责任人", "2024-06-30", author); break;
-    case 5: (void)l.AddNote(ref, "2024-02-22", author, Pick(rng_, kWords)); break;
+    case 3:
+      (void)l.SetProblemStatus(ref, Pick(rng_, kSchoolStatuses), "", author);
+      break;
+    case 4:
+      (void)l.AddMeasure(ref, "措施" + Pick(rng_, kWords), "责任人", "2024-06-30", author);
+      break;
+    case 5:
+      (void)l.AddNote(ref, "2024-02-22", author, Pick(rng_, kWords));
+      break;
     default:
-      (void)l.EditProblem(ref, {{"department", std::string(rng_() % 2 ? "政教处" : "后勤处")}}, author);
+      (void)l.EditProblem(ref, {{"department", std::string(rng_() % 2 ? "政教处" : "后勤处")}},
+                          author);
       break;
   }
 }
@@ -355,8 +369,9 @@ std::string World::CheckIdempotentReplay() {
 std::string World::CheckIsolation() {
   for (auto& d : devices_) {
     if (d->role != "attacker") continue;
-    const std::string other = schools_[(std::find(schools_.begin(), schools_.end(), d->school) -
-                                        schools_.begin() + 1) % schools_.size()];
+    const std::string other =
+        schools_[(std::find(schools_.begin(), schools_.end(), d->school) - schools_.begin() + 1) %
+                 schools_.size()];
     if (other == d->school) continue;
     // 1. Naming another school in the hello is refused.
     auto out = RunSession(*d, other, Faults{}, {});

@@ -9,7 +9,8 @@ using namespace rectify;
 using namespace rectify::protocol;
 
 TEST_CASE("frame: decoder reassembles frames split at every byte boundary") {
-  std::string wire = EncodeFrame({1, 1, 0, "hello"}) + EncodeFrame({2, 1, 0, std::string(300, 'x')});
+  std::string wire =
+      EncodeFrame({1, 1, 0, "hello"}) + EncodeFrame({2, 1, 0, std::string(300, 'x')});
   for (size_t cut = 0; cut <= wire.size(); ++cut) {
     FrameDecoder d;
     REQUIRE(d.Feed(std::string_view(wire).substr(0, cut)).ok());

@@ -193,7 +193,8 @@ TEST_CASE("enroll refuses duplicates, bad ids, bad roles and existing output") {
   CHECK(over.status().code() == Status::Code::kAlreadyExists);
   // A failed enrolment does not take the id.
   CHECK(EnrollDevice({d.dir, "s1", "pc3", "school", d.tmp.path + "/d"}).ok());
-  CHECK_FALSE(EnrollDevice({TempDir().path, "s1", "x", "school", d.tmp.path + "/e"}).ok());
+  TempDir not_a_district;
+  CHECK_FALSE(EnrollDevice({not_a_district.path, "s1", "x", "school", d.tmp.path + "/e"}).ok());
 }
 
 TEST_CASE("revoke: known devices only, idempotent, seen by a running RevocationList") {

@@ -14,6 +14,13 @@ using protocol::Outcome;
 
 namespace {
 
+protocol::ProofRequest LeafProof(uint64_t index, uint64_t size) {
+  protocol::ProofRequest q;
+  q.leaf_index = index;
+  q.tree_size = size;
+  return q;
+}
+
 std::vector<Hash> ToHashes(const std::vector<std::string>& raw) {
   std::vector<Hash> out;
   for (const auto& r : raw) out.push_back(*HashFromBytes(r));
@@ -68,7 +75,8 @@ TEST_CASE("sync service: school A can neither read nor write school B") {
   Op sneaky = SyncFixture::MakeOp(a_as_b, 1, "problem", "p1", {F("title", Text("hacked"))}, kNow);
   CHECK(fx.Push(a_as_b, {sneaky}).status().code() == Status::Code::kPermissionDenied);
   CHECK(fx.service->Pull(a_as_b, {0, 100, 0}).status().code() == Status::Code::kPermissionDenied);
-  CHECK(fx.service->Proof(a_as_b, {0, 0}).status().code() == Status::Code::kPermissionDenied);
+  CHECK(fx.service->Proof(a_as_b, LeafProof(0, 0)).status().code() ==
+        Status::Code::kPermissionDenied);
   CHECK(fx.LeafCount("B") == 3);
   // A's own session sees nothing of B.
   auto a = SyncFixture::School("A", "dA");
@@ -156,17 +164,17 @@ TEST_CASE("sync service: inclusion proofs of a school's leaves verify") {
   SyncFixture fx;
   auto a = SyncFixture::School("A", "dA");
   PushTitles(fx, a, 1, 7);
-  auto empty_school = fx.service->Proof(SyncFixture::School("C", "dC"), {0, 0});
+  auto empty_school = fx.service->Proof(SyncFixture::School("C", "dC"), LeafProof(0, 0));
   CHECK(empty_school.status().code() == Status::Code::kNotFound);
   for (uint64_t i = 0; i < 7; ++i) {
-    auto r = fx.service->Proof(a, {i, 0});
+    auto r = fx.service->Proof(a, LeafProof(i, 0));
     REQUIRE(r.ok());
     Checkpoint cp = VerifiedCheckpoint(fx, r->checkpoint);
     auto proof = ToHashes(r->proof);
     CHECK(VerifyInclusion(i, cp.size, LeafHash(r->leaf), proof, cp.root).ok());
     CHECK_FALSE(VerifyInclusion((i + 1) % 7, cp.size, LeafHash(r->leaf), proof, cp.root).ok());
   }
-  CHECK(fx.service->Proof(a, {7, 0}).status().code() == Status::Code::kInvalidArgument);
+  CHECK(fx.service->Proof(a, LeafProof(7, 0)).status().code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("sync service: audit queries are for auditors and answer from the log") {

@@ -1,0 +1,139 @@
+// The audit log: Merkle appends over the in-memory node store and over the
+// server's SQLite node store (one transaction per 1,000 appends), checkpoint
+// signing per batch of 1,000, and inclusion / consistency proofs at 1,000,000
+// leaves (generation and verification).
+#include <random>
+
+#include "bench/bench_util.h"
+#include "server/sqlite_node_store.h"
+#include "server/sqlite_store.h"
+#include "shared/checkpoint.h"
+#include "shared/checkpoint_signer.h"
+#include "shared/merkle.h"
+#include "shared/merkle_node_store.h"
+#include "shared/merkle_tree.h"
+
+using namespace rectify;
+using namespace rectify::bench;
+
+namespace {
+
+constexpr uint64_t kLeaves = 1'000'000;
+
+Hash Leaf(uint64_t i) { return LeafHash("leaf " + std::to_string(i)); }
+
+// Builds the 1M-leaf tree, signing a checkpoint after every 1,000 appends.
+void InMemory(InMemoryNodeStore& store, MerkleTree& tree) {
+  CheckpointSigner signer(Must(SigningKey::Generate(), "key"), "district.example/rectify",
+                          std::nullopt);
+  double append_s = 0, prove_s = 0, sign_s = 0;
+  uint64_t signs = 0;
+  while (tree.size() < kLeaves) {
+    double t0 = NowSec();
+    for (int i = 0; i < 1000; ++i) Must(tree.Append(Leaf(tree.size())), "append");
+    double t1 = NowSec();
+    Checkpoint cp;
+    cp.origin = "district.example/rectify/school-0042";
+    cp.size = tree.size();
+    cp.root = Must(tree.Root(), "root");
+    const uint64_t last = signer.last() ? signer.last()->size : 0;
+    auto proof = Must(tree.ConsistencyProof(last, cp.size), "consistency");
+    double t2 = NowSec();
+    Must(signer.Sign(cp, proof), "sign");
+    double t3 = NowSec();
+    append_s += t1 - t0;
+    prove_s += t2 - t1;
+    sign_s += t3 - t2;
+    ++signs;
+  }
+  (void)store;
+  Emit({{"bench", "merkle_append_memory"},
+        {"n", kLeaves},
+        {"appends_per_s", std::round(kLeaves / append_s)}});
+  Emit({{"bench", "checkpoint_sign"},
+        {"batches", signs},
+        {"batch", 1000},
+        {"us_per_sign", std::round(sign_s / signs * 1e7) / 10},
+        {"us_root_and_consistency_proof", std::round(prove_s / signs * 1e7) / 10},
+        {"note", "Sign() verifies the consistency proof from the last checkpoint"}});
+}
+
+void Proofs(MerkleTree& tree, int samples) {
+  std::mt19937_64 rng(42);
+  const Hash root = Must(tree.Root(), "root");
+  double gen = 0, ver = 0;
+  size_t len = 0;
+  for (int i = 0; i < samples; ++i) {
+    const uint64_t idx = rng() % kLeaves;
+    const Hash leaf = Leaf(idx);
+    double t0 = NowSec();
+    auto proof = Must(tree.InclusionProof(idx, kLeaves), "inclusion");
+    double t1 = NowSec();
+    Must(VerifyInclusion(idx, kLeaves, leaf, proof, root), "verify inclusion");
+    ver += NowSec() - t1;
+    gen += t1 - t0;
+    len = proof.size();
+  }
+  Emit({{"bench", "inclusion_proof_1m"},
+        {"leaves", kLeaves},
+        {"samples", samples},
+        {"proof_hashes", len},
+        {"us_generate", std::round(gen / samples * 1e7) / 10},
+        {"us_verify", std::round(ver / samples * 1e7) / 10},
+        {"target_us", 1000},
+        {"met", (gen + ver) / samples < 1e-3}});
+  gen = ver = 0;
+  for (int i = 0; i < samples; ++i) {
+    const uint64_t m = 1 + rng() % (kLeaves - 1);
+    const Hash old_root = Must(tree.Root(m), "root m");
+    double t0 = NowSec();
+    auto proof = Must(tree.ConsistencyProof(m, kLeaves), "consistency");
+    double t1 = NowSec();
+    Must(VerifyConsistency(m, kLeaves, old_root, root, proof), "verify consistency");
+    ver += NowSec() - t1;
+    gen += t1 - t0;
+    len = proof.size();
+  }
+  Emit({{"bench", "consistency_proof_1m"},
+        {"leaves", kLeaves},
+        {"samples", samples},
+        {"proof_hashes", len},
+        {"us_generate", std::round(gen / samples * 1e7) / 10},
+        {"us_verify", std::round(ver / samples * 1e7) / 10},
+        {"target_us", 1000},
+        {"met", (gen + ver) / samples < 1e-3}});
+}
+
+void OverSqlite(uint64_t n, double limit) {
+  TempDir dir;
+  auto store = Must(SqliteStore::Open(dir.path()), "store");
+  uint64_t size = 0;
+  const double t0 = NowSec();
+  while (size < n) {
+    auto txn = Must(store->Begin("school-0042"), "begin");
+    SqliteNodeStore nodes(*txn);
+    MerkleTree tree(nodes, size);
+    for (int i = 0; i < 1000; ++i) Must(tree.Append(Leaf(tree.size())), "append");
+    Must(txn->Commit(), "commit");
+    size = tree.size();
+  }
+  const double rate = n / (NowSec() - t0);
+  Emit({{"bench", "merkle_append_sqlite"},
+        {"n", n},
+        {"txn_batch", 1000},
+        {"appends_per_s", std::round(rate)},
+        {"ratio_to_limit", Ratio(rate, limit)}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = ParseArgs(argc, argv);
+  const double limit = LimitOrMeasure(a);
+  OverSqlite(a.quick ? 20'000 : 200'000, limit);
+  InMemoryNodeStore store;
+  MerkleTree tree(store, 0);
+  InMemory(store, tree);
+  Proofs(tree, a.quick ? 1'000 : 10'000);
+  return 0;
+}

@@ -1,0 +1,65 @@
+// Offline bundles on the school side (docs/bundles.md): export the ledger's
+// pending ops as a bundle signed with the device key, and import a district
+// bundle exactly like a pull (checkpoint verified against the pinned log
+// key, ops merged idempotently, rejected ops dropped from the outbox).
+//
+// Ownership: borrows the Ledger for the duration of the call.
+// Thread-safety: not thread-safe; one command at a time per Ledger.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/ledger.h"
+#include "shared/status.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace rectify {
+
+struct CliContext;
+
+struct SchoolExportSummary {
+  std::string school_id, device_id;
+  uint64_t ops = 0, first_seq = 0, last_seq = 0;
+};
+
+// All pending (unacknowledged) ops of `ledger`, sealed with the device key
+// of `identity_dir` (ca.pem, device.pem, device.key). Marks nothing acked:
+// the ops stay pending until the district's answer comes back. Fails with
+// FailedPrecondition if there is nothing to export or the ledger has no
+// school, PermissionDenied if the identity is of another school.
+Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identity_dir,
+                                       SchoolExportSummary* summary);
+
+struct DistrictImportSummary {
+  uint64_t ops = 0, conflicts = 0;
+  uint64_t dropped_rejected = 0;        // outbox ops the district had rejected
+  std::vector<std::string> rejections;  // "seq N: reason", for this device's dropped ops
+  uint64_t cursor_before = 0, cursor_after = 0;
+  uint64_t tree_size = 0;  // the district checkpoint's size
+  bool stale = false;      // older than what the ledger already verified
+};
+
+// Verifies a district->school bundle (signed by the district server's
+// certificate, chained to identity_dir/ca.pem; checkpoint signed by the log
+// key in identity_dir/log.pub, consistent with the ledger's last one) and
+// applies it. Refusals store nothing: Corruption (damaged, bad signature,
+// inconsistent history: then sync halts as for an online pull),
+// PermissionDenied (not signed by this district's server, other school),
+// FailedPrecondition (the bundle starts after the ledger's cursor or proves
+// consistency from another size than the ledger's: ask the district for a
+// bundle with --since/--known-size as printed). Importing twice is harmless.
+Result<DistrictImportSummary> ImportDistrictBundle(Ledger& ledger, const std::string& identity_dir,
+                                                   std::string_view bytes);
+
+// Registers `rectify bundle export FILE [--identity DIR]` and
+// `rectify bundle import FILE [--identity DIR]` (client/cli_bundle.cpp).
+// `ctx` must outlive `app`.
+void AddBundleCommands(CLI::App& app, CliContext& ctx);
+
+}  // namespace rectify

@@ -1,0 +1,164 @@
+#include "shared/bundle_format.h"
+
+#include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <string>
+#include <utility>
+
+namespace rectify {
+namespace {
+
+std::string BioText(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string s(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return s;
+}
+
+// A fresh P-256 key and a certificate for it (OU = `ou`), signed by
+// `issuer_key` (self-signed when null). PEM strings.
+struct TestCert {
+  std::string key_pem, cert_pem;
+  EVP_PKEY* key = nullptr;
+  ~TestCert() { EVP_PKEY_free(key); }
+};
+
+void MakeCert(TestCert* out, const std::string& cn, const std::string& ou, const TestCert* issuer) {
+  out->key = EVP_EC_gen("P-256");
+  REQUIRE(out->key != nullptr);
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365);
+  X509_set_pubkey(x, out->key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "OU", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(ou.c_str()), -1, -1, 0);
+  if (issuer) {
+    X509* ic = nullptr;
+    BIO* b = BIO_new_mem_buf(issuer->cert_pem.data(), static_cast<int>(issuer->cert_pem.size()));
+    ic = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    X509_set_issuer_name(x, X509_get_subject_name(ic));
+    X509_free(ic);
+  } else {
+    X509_set_issuer_name(x, name);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, nullptr, NID_basic_constraints,
+                                              const_cast<char*>("critical,CA:TRUE"));
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  REQUIRE(X509_sign(x, issuer ? issuer->key : out->key, EVP_sha256()) > 0);
+  BIO* cb = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(cb, x);
+  out->cert_pem = BioText(cb);
+  BIO* kb = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(kb, out->key, nullptr, nullptr, 0, nullptr, nullptr);
+  out->key_pem = BioText(kb);
+  X509_free(x);
+}
+
+Bundle Sample(const TestCert& signer) {
+  Bundle b;
+  b.kind = BundleKind::kDistrictToSchool;
+  b.contents.school_id = "school-一中";
+  b.contents.device_id = "dev-1";
+  b.contents.body = std::string("\0\x01binary body\xff", 15);
+  b.contents.rejections = {{"dev-1", 3, "only an auditor can verify"}, {"dev-2", 9, "x"}};
+  b.signer_cert_pem = signer.cert_pem;
+  return b;
+}
+
+struct Fixture {
+  TestCert ca, device, other_ca, other_device;
+  Fixture() {
+    MakeCert(&ca, "ca", "ca", nullptr);
+    MakeCert(&device, "dev-1", "school", &ca);
+    MakeCert(&other_ca, "ca", "ca", nullptr);
+    // Same-length PEM as `device`, so one can be swapped for the other in place.
+    for (int i = 0; i < 50; ++i) {
+      TestCert c;
+      MakeCert(&c, "dev-1", "school", &other_ca);
+      if (c.cert_pem.size() != device.cert_pem.size()) continue;
+      other_device.key_pem = c.key_pem;
+      other_device.cert_pem = c.cert_pem;
+      std::swap(other_device.key, c.key);
+      break;
+    }
+  }
+};
+
+TEST_CASE("bundle round trip keeps every field and names the signer") {
+  Fixture f;
+  Bundle in = Sample(f.device);
+  auto sealed = SealBundle(in, f.device.key_pem);
+  REQUIRE(sealed.ok());
+  CHECK(sealed->starts_with("RECTIFY-BUNDLE\n"));
+  auto out = OpenBundle(*sealed);
+  REQUIRE(out.ok());
+  CHECK(out->kind == BundleKind::kDistrictToSchool);
+  CHECK(out->contents == in.contents);
+  CHECK(out->signer_cert_pem == f.device.cert_pem);
+  CHECK(VerifyBundleSigner(out->signer_cert_pem, f.ca.cert_pem).ok());
+  CHECK(*CertificateOrgUnit(out->signer_cert_pem) == "school");
+}
+
+TEST_CASE("every truncation is refused") {
+  Fixture f;
+  auto sealed = SealBundle(Sample(f.device), f.device.key_pem);
+  REQUIRE(sealed.ok());
+  for (size_t n = 0; n < sealed->size(); n += 97) {
+    CAPTURE(n);
+    CHECK(OpenBundle(std::string_view(*sealed).substr(0, n)).status().code() ==
+          Status::Code::kCorruption);
+  }
+  CHECK_FALSE(OpenBundle(std::string_view(*sealed).substr(0, sealed->size() - 1)).ok());
+  CHECK_FALSE(OpenBundle(*sealed + "x").ok());  // trailing bytes
+}
+
+TEST_CASE("every flipped bit outside the signature's slack is refused") {
+  Fixture f;
+  auto sealed = SealBundle(Sample(f.device), f.device.key_pem);
+  REQUIRE(sealed.ok());
+  int accepted = 0;
+  for (size_t i = 0; i < sealed->size(); i += 7) {
+    std::string bad = *sealed;
+    bad[i] = static_cast<char>(bad[i] ^ 0x10);
+    if (OpenBundle(bad).ok()) ++accepted;
+  }
+  CHECK(accepted == 0);
+}
+
+TEST_CASE("a wrong key, a foreign CA and a mismatched key are refused") {
+  Fixture f;
+  // Sealing with a key that is not the certificate's is refused up front.
+  CHECK(SealBundle(Sample(f.device), f.other_device.key_pem).status().code() ==
+        Status::Code::kInvalidArgument);
+  // A bundle whose certificate is swapped for another one fails the signature.
+  auto sealed = SealBundle(Sample(f.device), f.device.key_pem);
+  REQUIRE(sealed.ok());
+  std::string swapped = *sealed;
+  const size_t at = swapped.find(f.device.cert_pem);
+  REQUIRE(at != std::string::npos);
+  REQUIRE(f.other_device.cert_pem.size() == f.device.cert_pem.size());
+  swapped.replace(at, f.device.cert_pem.size(), f.other_device.cert_pem);
+  CHECK(OpenBundle(swapped).status().code() == Status::Code::kCorruption);
+  // Well signed, but by a device of another district.
+  auto foreign = SealBundle(Sample(f.other_device), f.other_device.key_pem);
+  REQUIRE(foreign.ok());
+  auto opened = OpenBundle(*foreign);
+  REQUIRE(opened.ok());
+  CHECK(VerifyBundleSigner(opened->signer_cert_pem, f.ca.cert_pem).code() ==
+        Status::Code::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace rectify
