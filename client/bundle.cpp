@@ -14,25 +14,6 @@ namespace rectify {
 
 namespace {
 
-Result<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The district's log verifier key, pinned at enrolment as DIR/log.pub.
-Result<VerifierKey> LoadLogKey(const std::string& identity_dir) {
-  auto text = ReadWhole(identity_dir + "/log.pub");
-  if (!text.ok())
-    return Status::NotFound(identity_dir + "/log.pub is missing: re-run `rectifyd enroll`");
-  const std::string line = text->substr(0, text->find('\n'));
-  auto key = ParseVerifierKey(line);
-  if (!key.ok()) return key.status().Annotate(identity_dir + "/log.pub");
-  return key;
-}
-
 // Makes the ledger's school the identity's (a fresh second device learns it
 // here, as it would from the hello of an online sync) and refuses a mismatch.
 Status MatchIdentity(Ledger& ledger, const protocol::PeerIdentity& id,
@@ -55,7 +36,7 @@ Result<protocol::PullResponse> OpenDistrictBundle(const std::string& identity_di
     return Status::InvalidArgument(
         std::string("this is a ") + BundleKindName(opened->kind) +
         " bundle; the district imports it with `rectifyd bundle import`");
-  auto ca = ReadWhole(identity_dir + "/ca.pem");
+  auto ca = ReadFileBytes(identity_dir + "/ca.pem");
   if (!ca.ok()) return ca.status();
   RECTIFY_RETURN_IF_ERROR(VerifyBundleSigner(opened->signer_cert_pem, *ca));
   // Only the server's certificate speaks for the district: a device, even
@@ -120,9 +101,9 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
                                     "' but the identity in " + identity_dir + " is for school '" +
                                     id->school_id + "'");
   const IdentityFiles files = IdentityFilesIn(identity_dir);
-  auto cert = ReadWhole(files.cert_file);
+  auto cert = ReadFileBytes(files.cert_file);
   if (!cert.ok()) return cert.status();
-  auto key = ReadWhole(files.key_file);
+  auto key = ReadFileBytes(files.key_file);
   if (!key.ok()) return key.status();
 
   protocol::PushBatch batch;

@@ -14,6 +14,7 @@
 #include "client/cli_context.h"
 #include "client/cli_sync.h"
 #include "client/cli_util.h"
+#include "client/identity.h"
 #include "protocol/codec.h"
 #include "shared/audit_export_verify.h"
 #include "shared/audit_leaf.h"
@@ -167,16 +168,14 @@ void RunExport(CliContext& ctx, const AuditArgs& a) {
            << " (verified)\n";
 }
 
-Result<std::string> Slurp(const std::string& path) { return ReadInputFile(path); }
-
 void RunVerify(CliContext& ctx, const AuditArgs& a) {
   const std::string& dir = a.arg;
-  auto leaves_text = Slurp(dir + "/leaves.jsonl");
+  auto leaves_text = ReadFileBytes(dir + "/leaves.jsonl");
   if (!leaves_text.ok()) return ctx.Fail(leaves_text.status());
-  auto note = Slurp(dir + "/checkpoint");
+  auto note = ReadFileBytes(dir + "/checkpoint");
   if (!note.ok()) return ctx.Fail(note.status());
   const std::string key_path = a.key_file.empty() ? dir + "/log.pub" : a.key_file;
-  auto key_text = Slurp(key_path);
+  auto key_text = ReadFileBytes(key_path);
   if (!key_text.ok()) return ctx.Fail(key_text.status());
   auto vkey = ParseVerifierKey(key_text->substr(0, key_text->find('\n')));
   if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate(key_path));
@@ -217,9 +216,7 @@ void RunProve(CliContext& ctx, const AuditArgs& a) {
   protocol::ProofResponse resp;
   Status st = protocol::DecodeMessage(*frame, protocol::MsgType::kProofResponse, &resp);
   if (!st.ok()) return ctx.Fail(st);
-  auto key_text = Slurp(target->identity_dir + "/log.pub");
-  if (!key_text.ok()) return ctx.Fail(key_text.status());
-  auto vkey = ParseVerifierKey(key_text->substr(0, key_text->find('\n')));
+  auto vkey = LoadLogKey(target->identity_dir);
   if (!vkey.ok()) return ctx.Fail(vkey.status());
   auto cp = VerifyNote(resp.checkpoint, vkey->name, vkey->key);
   if (!cp.ok()) return ctx.Fail(cp.status().Annotate("checkpoint"));

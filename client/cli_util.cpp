@@ -1,5 +1,7 @@
 #include "client/cli_util.h"
 
+#include "client/identity.h"
+
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -146,13 +148,7 @@ Result<std::string> NormalizeDeadline(const std::string& text) {
   return Status::InvalidArgument("not a deadline (YYYY-MM-DD or 长期): " + text);
 }
 
-Result<std::string> ReadInputFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("cannot read " + path);
-  return bytes;
-}
+Result<std::string> ReadInputFile(const std::string& path) { return ReadFileBytes(path); }
 
 // Writes to a sibling temp file then renames, so a failed write never leaves
 // half a report where the previous one was.

@@ -35,4 +35,24 @@ Result<protocol::PeerIdentity> LoadIdentity(const std::string& dir) {
   return id;
 }
 
+Result<std::string> ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError("cannot read " + path);
+  return bytes;
+}
+
+Result<VerifierKey> LoadLogKey(const std::string& dir) {
+  const std::string path = dir + "/log.pub";
+  auto text = ReadFileBytes(path);
+  if (!text.ok())
+    return Status::NotFound(path +
+                            " is missing: the identity needs the district's log key "
+                            "to verify the audit log (re-run `rectifyd enroll`)");
+  auto key = ParseVerifierKey(text->substr(0, text->find('\n')));
+  if (!key.ok()) return key.status().Annotate(path);
+  return key;
+}
+
 }  // namespace rectify

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "protocol/connection_handler.h"
+#include "shared/checkpoint.h"
 #include "shared/status.h"
 
 namespace rectify {
@@ -25,5 +26,12 @@ IdentityFiles IdentityFilesIn(const std::string& dir);
 // device.key is readable by group or others (like ssh, we refuse to use a
 // key other users could have copied). Thread-safe.
 Result<protocol::PeerIdentity> LoadIdentity(const std::string& dir);
+
+// The district's log verifier key pinned at enrolment (DIR/log.pub, line 1):
+// every checkpoint the server sends is verified with it. Thread-safe.
+Result<VerifierKey> LoadLogKey(const std::string& dir);
+
+// The whole file at `path`; IOError naming the path if it cannot be read.
+Result<std::string> ReadFileBytes(const std::string& path);
 
 }  // namespace rectify

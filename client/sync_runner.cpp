@@ -11,24 +11,7 @@
 
 namespace rectify {
 
-namespace {
-
-// The district's log verifier key, written by `rectifyd enroll` as DIR/log.pub.
-Result<VerifierKey> LoadLogKey(const std::string& identity_dir) {
-  const std::string path = identity_dir + "/log.pub";
-  std::ifstream in(path);
-  if (!in)
-    return Status::NotFound(path +
-                            " is missing: the identity needs the district's log key "
-                            "to verify the audit log (re-run `rectifyd enroll`)");
-  std::string line;
-  std::getline(in, line);
-  auto key = ParseVerifierKey(line);
-  if (!key.ok()) return key.status().Annotate(path);
-  return key;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status ParseServerAddress(const std::string& text, SyncTarget* target) {
   auto colon = text.rfind(':');

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "protocol/messages.h"
+#include "server/pki.h"
 #include "server/revocation_list.h"
 #include "server/serve_wiring.h"
 #include "server/sqlite_store.h"
@@ -27,14 +28,6 @@ constexpr uint32_t kPullLimit = 5000;
 constexpr uint64_t kLeafChunk = 1000;
 // The exporting "peer": an auditor-like role so Admit lets it read any school.
 constexpr char kExportDevice[] = "rectifyd-bundle-export";
-
-Result<std::string> ReadWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 struct Service {
   std::unique_ptr<SqliteStore> store;
@@ -71,7 +64,7 @@ Result<Bundle> OpenSchoolBundle(const std::string& data_dir, const std::string& 
     return Status::InvalidArgument(std::string("this is a ") + BundleKindName(bundle->kind) +
                                    " bundle; import it on a school device with "
                                    "`rectify bundle import`");
-  auto ca = ReadWhole(data_dir + "/ca.pem");
+  auto ca = ReadDistrictFile(data_dir + "/ca.pem");
   if (!ca.ok()) return ca.status();
   RECTIFY_RETURN_IF_ERROR(VerifyBundleSigner(bundle->signer_cert_pem, *ca));
   auto who = ParseDeviceCertificatePem(bundle->signer_cert_pem);
@@ -133,7 +126,7 @@ Result<std::vector<BundleRejection>> Rejections(Store& store, const std::string&
 Result<BundleImportSummary> ImportSchoolBundle(const std::string& data_dir,
                                                const std::string& bundle_path,
                                                std::function<void(const std::string&)> log) {
-  auto bytes = ReadWhole(bundle_path);
+  auto bytes = ReadDistrictFile(bundle_path);
   if (!bytes.ok()) return bytes.status();
   auto revoked = std::make_shared<RevocationList>(data_dir + "/revoked.txt");
   RECTIFY_RETURN_IF_ERROR(revoked->Load().Annotate("is " + data_dir + " a district?"));
@@ -209,9 +202,9 @@ Result<std::string> ExportDistrictBundle(const DistrictExportOptions& o,
   auto rejections = Rejections(*service->store, o.school_id);
   if (!rejections.ok()) return rejections.status();
 
-  auto cert = ReadWhole(o.data_dir + "/server.pem");
+  auto cert = ReadDistrictFile(o.data_dir + "/server.pem");
   if (!cert.ok()) return cert.status();
-  auto key = ReadWhole(o.data_dir + "/server.key");
+  auto key = ReadDistrictFile(o.data_dir + "/server.key");
   if (!key.ok()) return key.status();
   Bundle b;
   b.kind = BundleKind::kDistrictToSchool;

@@ -92,7 +92,7 @@ Status WriteNewFile(const std::string& path, std::string_view data, mode_t mode)
   return st;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+Result<std::string> ReadFileImpl(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound(path + " does not exist");
@@ -134,7 +134,7 @@ class LockedFile {
     return std::unique_ptr<LockedFile>(new LockedFile(fd, path));
   }
   ~LockedFile() { ::close(fd_); }
-  Result<std::string> ReadAll() { return ReadFile(path_); }
+  Result<std::string> ReadAll() { return ReadFileImpl(path_); }
   Status Append(std::string_view line) {
     RECTIFY_RETURN_IF_ERROR(WriteAll(fd_, line, path_));
     if (::fsync(fd_) != 0) return Status::IOError(Errno("cannot sync", path_));
@@ -209,7 +209,7 @@ Result<std::string> CertPem(X509* cert) {
 }
 
 Result<X509Ptr> LoadCert(const std::string& path) {
-  auto pem = ReadFile(path);
+  auto pem = ReadFileImpl(path);
   if (!pem.ok()) return pem.status();
   BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), &BIO_free);
   X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
@@ -218,7 +218,7 @@ Result<X509Ptr> LoadCert(const std::string& path) {
 }
 
 Result<PkeyPtr> LoadKey(const std::string& path) {
-  auto pem = ReadFile(path);
+  auto pem = ReadFileImpl(path);
   if (!pem.ok()) return pem.status();
   BioPtr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), &BIO_free);
   PkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
@@ -543,5 +543,7 @@ Result<bool> RevokeDevice(const std::string& data_dir, const std::string& device
   RECTIFY_RETURN_IF_ERROR((*revoked)->Append(device_id + "\t" + IsoUtc(std::time(nullptr)) + "\n"));
   return true;
 }
+
+Result<std::string> ReadDistrictFile(const std::string& path) { return ReadFileImpl(path); }
 
 }  // namespace rectify

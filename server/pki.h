@@ -63,6 +63,10 @@ Result<EnrollResult> EnrollDevice(const EnrollOptions& options);
 // Returns false if it was already revoked (nothing changes), true otherwise.
 Result<bool> RevokeDevice(const std::string& data_dir, const std::string& device_id);
 
+// The whole file at `path` (a district file, a bundle): NotFound if it does
+// not exist, IOError naming the path otherwise. Thread-safe.
+Result<std::string> ReadDistrictFile(const std::string& path);
+
 // Validates a hostname for a certificate SAN: an IP literal or a DNS name of
 // letters, digits, '-' and '.'.
 Status ValidateHostname(const std::string& host);

@@ -7,21 +7,13 @@
 
 #include "protocol/server_session.h"
 #include "server/evidence_store.h"
+#include "server/pki.h"
 #include "server/sqlite_store.h"
 #include "server/sync_service_impl.h"
 
 namespace rectify {
 
 namespace {
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Status::NotFound(path + " is missing: was the directory made by `rectifyd init`?");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class SyncServerImpl final : public SyncServer {
  public:
@@ -57,7 +49,7 @@ class SyncServerImpl final : public SyncServer {
 }  // namespace
 
 Result<std::string> ReadDistrictLogName(const std::string& data_dir) {
-  auto text = ReadFile(data_dir + "/district.json");
+  auto text = ReadDistrictFile(data_dir + "/district.json");
   if (!text.ok()) return text.status();
   auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || !j.contains("origin") || !j["origin"].is_string())
@@ -66,7 +58,7 @@ Result<std::string> ReadDistrictLogName(const std::string& data_dir) {
 }
 
 Result<SigningKey> ReadLogKey(const std::string& data_dir) {
-  auto pem = ReadFile(data_dir + "/log.key");
+  auto pem = ReadDistrictFile(data_dir + "/log.key");
   if (!pem.ok()) return pem.status();
   auto key = SigningKey::FromPem(*pem);
   if (!key.ok()) return key.status().Annotate(data_dir + "/log.key");
