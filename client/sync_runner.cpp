@@ -141,29 +141,4 @@ int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms, int64_t cap
   return static_cast<int64_t>(random % static_cast<uint64_t>(ceiling + 1));
 }
 
-Result<int64_t> ParseDuration(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-  if (i == 0 || i > 12)
-    return Status::InvalidArgument("duration '" + text + "' must start with a number");
-  const int64_t n = std::stoll(text.substr(0, i));
-  const std::string unit = text.substr(i);
-  int64_t mult = 0;
-  if (unit == "ms")
-    mult = 1;
-  else if (unit == "s" || unit.empty())
-    mult = 1000;
-  else if (unit == "m" || unit == "min")
-    mult = 60'000;
-  else if (unit == "h")
-    mult = 3'600'000;
-  else if (unit == "d")
-    mult = 86'400'000;
-  else
-    return Status::InvalidArgument("duration '" + text + "': unknown unit '" + unit +
-                                   "' (ms, s, m, h, d)");
-  if (n <= 0) return Status::InvalidArgument("duration '" + text + "' must be positive");
-  return n * mult;
-}
-
 }  // namespace rectify

@@ -11,6 +11,7 @@
 #include "client/tls_channel.h"
 #include "protocol/client_session.h"
 #include "protocol/request_session.h"
+#include "shared/duration.h"
 
 namespace rectify {
 
@@ -78,8 +79,5 @@ Result<protocol::Frame> RunRequest(const SyncTarget& target, const ChannelOption
 // Exponential backoff with full jitter: a delay in [0, min(cap, base * 2^attempt)].
 int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms = 1000,
                       int64_t cap_ms = 5 * 60 * 1000);
-
-// "500ms", "30s", "5m", "2h", "1d" -> milliseconds.
-Result<int64_t> ParseDuration(const std::string& text);
 
 }  // namespace rectify

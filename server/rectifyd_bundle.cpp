@@ -1,5 +1,7 @@
 #include "server/rectifyd_bundle.h"
 
+#include "server/rectifyd_cli.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,17 +17,6 @@
 namespace rectify {
 
 namespace {
-
-int Fail(const std::string& command, const Status& st, bool json) {
-  std::cerr << "rectifyd bundle " << command << ": error: " << st.ToString() << std::endl;
-  if (json)
-    std::cout << nlohmann::json{{"ok", false},
-                                {"error", st.message()},
-                                {"code", CodeName(st.code())}}
-                     .dump()
-              << std::endl;
-  return 1;
-}
 
 // Writes `bytes` to a temporary file beside `path`, fsyncs and renames, so a
 // pulled USB stick never holds half a bundle under the final name.
@@ -59,7 +50,7 @@ int RunImport(const ImportArgs& a) {
   auto s = ImportSchoolBundle(a.data_dir, a.file, [](const std::string& line) {
     std::cerr << "rectifyd: " << line << std::endl;
   });
-  if (!s.ok()) return Fail("import", s.status(), a.json);
+  if (!s.ok()) return ReportFailure("bundle import", s.status(), a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true},
                                 {"school", s->school_id},
@@ -92,8 +83,9 @@ struct ExportArgs {
 int RunExport(const ExportArgs& a) {
   DistrictExportSummary s;
   auto bytes = ExportDistrictBundle(a.options, &s);
-  if (!bytes.ok()) return Fail("export", bytes.status(), a.json);
-  if (Status st = WriteFileAtomically(a.file, *bytes); !st.ok()) return Fail("export", st, a.json);
+  if (!bytes.ok()) return ReportFailure("bundle export", bytes.status(), a.json);
+  if (Status st = WriteFileAtomically(a.file, *bytes); !st.ok())
+    return ReportFailure("bundle export", st, a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true},
                                 {"school", a.options.school_id},

@@ -17,21 +17,10 @@
 #include "server/revocation_list.h"
 #include "server/serve_wiring.h"
 #include "server/tls_server.h"
+#include "shared/duration.h"
 
 namespace rectify {
 namespace {
-
-// Reports a failed command the same way everywhere.
-int Fail(const std::string& command, const Status& st, bool json) {
-  std::cerr << "rectifyd " << command << ": error: " << st.ToString() << std::endl;
-  if (json)
-    std::cout << nlohmann::json{{"ok", false},
-                                {"error", st.message()},
-                                {"code", CodeName(st.code())}}
-                     .dump()
-              << std::endl;
-  return 1;
-}
 
 std::string NowIso() {
   const time_t t = std::time(nullptr);
@@ -57,7 +46,7 @@ struct InitArgs {
 
 int RunInit(const InitArgs& a) {
   auto r = InitDistrict(a.options);
-  if (!r.ok()) return Fail("init", r.status(), a.json);
+  if (!r.ok()) return ReportFailure("init", r.status(), a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true},
                                 {"data_dir", r->data_dir},
@@ -82,10 +71,10 @@ struct EnrollArgs {
 
 int RunEnroll(const EnrollArgs& a) {
   auto r = EnrollDevice(a.options);
-  if (!r.ok()) return Fail("enroll", r.status(), a.json);
+  if (!r.ok()) return ReportFailure("enroll", r.status(), a.json);
   // The device pins the district's log key to verify every checkpoint.
   if (Status st = WriteDeviceLogKey(a.options.data_dir, r->out_dir); !st.ok())
-    return Fail("enroll", st, a.json);
+    return ReportFailure("enroll", st, a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true},
                                 {"device", r->device_id},
@@ -113,7 +102,7 @@ struct RevokeArgs {
 
 int RunRevoke(const RevokeArgs& a) {
   auto r = RevokeDevice(a.data_dir, a.device);
-  if (!r.ok()) return Fail("revoke", r.status(), a.json);
+  if (!r.ok()) return ReportFailure("revoke", r.status(), a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true}, {"device", a.device}, {"already_revoked", !*r}}.dump()
               << std::endl;
@@ -138,9 +127,9 @@ struct ServeArgs {
 
 Status BuildServerOptions(const ServeArgs& a, TlsServerOptions* o) {
   RECTIFY_RETURN_IF_ERROR(ParseListen(a.listen, &o->host, &o->port));
-  auto idle = ParseDurationMs(a.idle_timeout);
-  auto hs = ParseDurationMs(a.handshake_timeout);
-  auto limit = ParseDurationMs(a.session_limit);
+  auto idle = ParseDuration(a.idle_timeout);
+  auto hs = ParseDuration(a.handshake_timeout);
+  auto limit = ParseDuration(a.session_limit);
   for (const Status& st : {idle.status(), hs.status(), limit.status()}) RECTIFY_RETURN_IF_ERROR(st);
   if (a.threads < 1 || a.max_connections < 1)
     return Status::InvalidArgument("--threads and --max-connections must be at least 1");
@@ -157,11 +146,11 @@ Status BuildServerOptions(const ServeArgs& a, TlsServerOptions* o) {
 
 int RunServe(const ServeArgs& a) {
   TlsServerOptions o;
-  if (Status st = BuildServerOptions(a, &o); !st.ok()) return Fail("serve", st, a.json);
+  if (Status st = BuildServerOptions(a, &o); !st.ok()) return ReportFailure("serve", st, a.json);
   auto revoked = std::make_shared<RevocationList>(a.data_dir + "/revoked.txt");
   if (Status st = revoked->Load(); !st.ok())
-    return Fail("serve", st.Annotate("is " + a.data_dir + " a district made by `rectifyd init`?"),
-                a.json);
+    return ReportFailure(
+        "serve", st.Annotate("is " + a.data_dir + " a district made by `rectifyd init`?"), a.json);
   o.is_revoked = [revoked](const std::string& device) { return revoked->IsRevoked(device); };
 
   std::unique_ptr<SyncServer> sync;
@@ -173,7 +162,7 @@ int RunServe(const ServeArgs& a) {
     so.is_revoked = o.is_revoked;
     so.log = ServerLog;
     auto opened = SyncServer::Open(a.data_dir, std::move(so));
-    if (!opened.ok()) return Fail("serve", opened.status(), a.json);
+    if (!opened.ok()) return ReportFailure("serve", opened.status(), a.json);
     sync = std::move(*opened);
     factory = sync->handler_factory();
   }
@@ -181,8 +170,8 @@ int RunServe(const ServeArgs& a) {
   asio::io_context signals_io;
   asio::signal_set signals(signals_io, SIGINT, SIGTERM);
   auto server = TlsServer::Create(o, std::move(factory));
-  if (!server.ok()) return Fail("serve", server.status(), a.json);
-  if (Status st = (*server)->Start(); !st.ok()) return Fail("serve", st, a.json);
+  if (!server.ok()) return ReportFailure("serve", server.status(), a.json);
+  if (Status st = (*server)->Start(); !st.ok()) return ReportFailure("serve", st, a.json);
 
   const std::string bound = (o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host) +
                             ":" + std::to_string((*server)->port());
@@ -203,27 +192,6 @@ int RunServe(const ServeArgs& a) {
 }
 
 }  // namespace
-
-Result<int64_t> ParseDurationMs(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-  if (i == 0 || i > 12) return Status::InvalidArgument("bad duration \"" + text + "\"");
-  const int64_t n = std::stoll(text.substr(0, i));
-  const std::string unit = text.substr(i);
-  int64_t scale = 0;
-  if (unit == "ms")
-    scale = 1;
-  else if (unit == "s" || unit.empty())
-    scale = 1000;
-  else if (unit == "m")
-    scale = 60'000;
-  else if (unit == "h")
-    scale = 3'600'000;
-  else
-    return Status::InvalidArgument("bad duration \"" + text + "\" (use ms, s, m or h)");
-  if (n == 0) return Status::InvalidArgument("duration must be positive: \"" + text + "\"");
-  return n * scale;
-}
 
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   const size_t colon = text.rfind(':');
@@ -320,6 +288,17 @@ int RunRectifyd(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   return exit_code;
+}
+
+int ReportFailure(const std::string& command, const Status& st, bool json) {
+  std::cerr << "rectifyd " << command << ": error: " << st.ToString() << std::endl;
+  if (json)
+    std::cout << nlohmann::json{{"ok", false},
+                                {"error", st.message()},
+                                {"code", CodeName(st.code())}}
+                     .dump()
+              << std::endl;
+  return 1;
 }
 
 }  // namespace rectify

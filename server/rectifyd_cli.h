@@ -20,8 +20,10 @@ void AddEnrollCommand(CLI::App& app, int* exit_code);
 void AddRevokeCommand(CLI::App& app, int* exit_code);
 void AddServeCommand(CLI::App& app, int* exit_code);
 
-// Parses "300ms", "30s", "5m", "2h" or a bare number of seconds.
-Result<int64_t> ParseDurationMs(const std::string& text);
+// Reports a failed subcommand the same way everywhere: "rectifyd COMMAND:
+// error: …" on stderr, and {"ok":false,"error","code"} on stdout with --json.
+// Returns the exit status (1).
+int ReportFailure(const std::string& command, const Status& st, bool json);
 // Parses "HOST:PORT" or "[IPv6]:PORT".
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/audit_log.h"
+#include "server/rectifyd_cli.h"
 #include "server/serve_wiring.h"
 #include "server/sqlite_store.h"
 #include "shared/checkpoint.h"
@@ -24,13 +25,7 @@ struct VerifyArgs {
 };
 
 int RunVerify(const VerifyArgs& a) {
-  auto fail = [&](const Status& st) {
-    if (a.json) {
-      std::cout << nlohmann::json{{"ok", false}, {"error", st.ToString()}}.dump() << "\n";
-    }
-    std::cerr << "rectifyd: verify FAILED: " << st.ToString() << "\n";
-    return 1;
-  };
+  auto fail = [&](const Status& st) { return ReportFailure("verify", st, a.json); };
   auto log_name = ReadDistrictLogName(a.data_dir);
   if (!log_name.ok()) return fail(log_name.status());
   auto key = ReadLogKey(a.data_dir);

@@ -1,4 +1,5 @@
 #include "server/pki.h"
+#include "shared/duration.h"
 
 #include <doctest/doctest.h>
 #include <openssl/evp.h>
@@ -227,13 +228,13 @@ TEST_CASE("ValidateIdentifier accepts UTF-8 names and rejects separators") {
 }
 
 TEST_CASE("serve option parsing") {
-  CHECK(*ParseDurationMs("300ms") == 300);
-  CHECK(*ParseDurationMs("30s") == 30000);
-  CHECK(*ParseDurationMs("5m") == 300000);
-  CHECK(*ParseDurationMs("2") == 2000);
-  CHECK_FALSE(ParseDurationMs("5 m").ok());
-  CHECK_FALSE(ParseDurationMs("0s").ok());
-  CHECK_FALSE(ParseDurationMs("-1s").ok());
+  CHECK(*ParseDuration("300ms") == 300);
+  CHECK(*ParseDuration("30s") == 30000);
+  CHECK(*ParseDuration("5m") == 300000);
+  CHECK(*ParseDuration("2") == 2000);
+  CHECK_FALSE(ParseDuration("5 m").ok());
+  CHECK_FALSE(ParseDuration("0s").ok());
+  CHECK_FALSE(ParseDuration("-1s").ok());
   std::string host;
   uint16_t port = 1;
   REQUIRE(ParseListen("[::1]:0", &host, &port).ok());
