@@ -17,13 +17,14 @@ Result<uint64_t> AuditLog::Append(const AuditLeaf& leaf) {
   indexed.index = tree_.size();
   auto bytes = EncodeAuditLeaf(indexed);
   if (!bytes.ok()) return bytes.status();
-  auto index = txn_.AppendLeaf(*bytes);
+  const Hash leaf_hash = LeafHash(*bytes);
+  auto index = txn_.AppendLeaf(*bytes, leaf_hash);
   if (!index.ok()) return index.status();
   if (*index != indexed.index)
     return Status::Corruption("leaf table and Merkle tree disagree on the log size (" +
                               std::to_string(*index) + " vs " + std::to_string(indexed.index) +
                               ")");
-  RECTIFY_RETURN_IF_ERROR(tree_.Append(LeafHash(*bytes)));
+  RECTIFY_RETURN_IF_ERROR(tree_.Append(leaf_hash));
   return *index;
 }
 

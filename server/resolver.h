@@ -61,11 +61,14 @@ class Resolver {
 
  private:
   Status CheckReplay(SchoolTxn& txn, const Op& op);
-  Status CheckChain(SchoolTxn& txn, const protocol::SessionContext& ctx,
-                    const std::vector<Op>& ops);
+  // On success `*stored_up_to` is the highest device_seq already stored.
+  Status CheckChain(SchoolTxn& txn, const protocol::SessionContext& ctx, const std::vector<Op>& ops,
+                    uint64_t* stored_up_to);
+  // `is_new`: the op is known not to be stored (its seq is above the chain),
+  // so the replay lookup is skipped.
   Result<protocol::OpResult> ResolveOne(SchoolTxn& txn, const protocol::SessionContext& ctx,
                                         const std::string& batch_id, const Op& op, int64_t now_ms,
-                                        LeafSink& sink);
+                                        LeafSink& sink, bool is_new);
   Hlc ServerStamp();
 
   ResolverOptions options_;

@@ -7,6 +7,11 @@
 // (a SchoolTxn belongs to one thread).
 #pragma once
 
+#include <array>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "server/store.h"
 #include "shared/merkle_node_store.h"
 
@@ -26,6 +31,9 @@ class SqliteNodeStore final : public NodeStore {
  private:
   SchoolTxn& txn_;
   Status last_error_;
+  // Per level, the last even and the last odd node Put (written through;
+  // nodes never change).
+  std::vector<std::array<std::optional<std::pair<uint64_t, Hash>>, 2>> recent_;
 };
 
 }  // namespace rectify

@@ -1,6 +1,9 @@
 #include "server/sqlite_store.h"
 
 #include <utility>
+#include <vector>
+
+#include "shared/merkle.h"
 
 namespace rectify {
 
@@ -44,6 +47,52 @@ CREATE TABLE IF NOT EXISTS checkpoints(
   school_id TEXT NOT NULL, size INTEGER NOT NULL, note TEXT NOT NULL,
   PRIMARY KEY(school_id, size));
 )sql";
+
+// Version 2 (docs/PERFORMANCE.md): fewer B-tree rows per op.
+//  - Each leaf row carries its hash (the level-0 Merkle node), and Merkle
+//    nodes below level kFirstStoredNodeLevel are no longer stored: they are
+//    recomputed from at most 2^(kFirstStoredNodeLevel-1) leaf hashes.
+//  - fields_by_value indexes only the fields FindRows is asked about
+//    (kLookupFields); queries repeat the index's WHERE term so SQLite uses it.
+constexpr const char* kMigrateV1ToV2 = R"sql(
+CREATE TABLE leaves_v2(
+  school_id TEXT NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, bytes BLOB NOT NULL,
+  PRIMARY KEY(school_id, idx)) WITHOUT ROWID;
+INSERT INTO leaves_v2(school_id, idx, hash, bytes)
+  SELECT l.school_id, l.idx, m.hash, l.bytes FROM leaves l JOIN merkle_nodes m
+  ON m.school_id = l.school_id AND m.level = 0 AND m.idx = l.idx;
+DROP TABLE leaves;
+ALTER TABLE leaves_v2 RENAME TO leaves;
+CREATE TABLE merkle_nodes_v2(
+  school_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+  PRIMARY KEY(school_id, level, idx)) WITHOUT ROWID;
+INSERT INTO merkle_nodes_v2 SELECT school_id, level, idx, hash FROM merkle_nodes WHERE level >= 4;
+DROP TABLE merkle_nodes;
+ALTER TABLE merkle_nodes_v2 RENAME TO merkle_nodes;
+CREATE TABLE fields_v2(
+  school_id TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL,
+  value, hlc INTEGER NOT NULL, device_id TEXT NOT NULL, author TEXT NOT NULL,
+  PRIMARY KEY(school_id, entity, row_id, field)) WITHOUT ROWID;
+INSERT INTO fields_v2 SELECT school_id, entity, row_id, field, value, hlc, device_id, author
+  FROM fields;
+DROP TABLE fields;
+ALTER TABLE fields_v2 RENAME TO fields;
+CREATE INDEX fields_by_value ON fields(school_id, entity, field, value)
+  WHERE field IN ('number', 'sha256');
+CREATE TABLE ops_v2(
+  school_id TEXT NOT NULL, device_id TEXT NOT NULL, device_seq INTEGER NOT NULL,
+  server_seq INTEGER, outcome INTEGER NOT NULL, reason TEXT NOT NULL,
+  leaf_index INTEGER NOT NULL, received_ms INTEGER NOT NULL, op BLOB NOT NULL,
+  PRIMARY KEY(school_id, device_id, device_seq)) WITHOUT ROWID;
+INSERT INTO ops_v2 SELECT school_id, device_id, device_seq, server_seq, outcome, reason,
+  leaf_index, received_ms, op FROM ops;
+DROP TABLE ops;
+ALTER TABLE ops_v2 RENAME TO ops;
+CREATE UNIQUE INDEX ops_by_seq ON ops(school_id, server_seq) WHERE server_seq IS NOT NULL;
+)sql";
+
+constexpr uint32_t kFirstStoredNodeLevel = 4;                           // matches "level < 4" above
+constexpr const char* kLookupFields = "field IN ('number', 'sha256')";  // as in the index
 
 int64_t ToSql(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t FromSql(int64_t v) { return static_cast<uint64_t>(v); }
@@ -158,9 +207,13 @@ class SqliteSchoolTxn final : public SchoolTxn {
 
   Result<std::vector<std::string>> FindRows(const std::string& entity, const std::string& field,
                                             const Value& value) override {
+    // Indexed fields use fields_by_value; any other field is a scan of the
+    // entity's rows (correct, just slower; nothing asks for one today).
+    const bool indexed = field == "number" || field == "sha256";
     auto st = Prep(
-        "SELECT row_id FROM fields WHERE school_id=?1 AND entity=?2 AND field=?3 AND value=?4 "
-        "ORDER BY row_id");
+        std::string("SELECT row_id FROM fields WHERE school_id=?1 AND entity=?2 AND field=?3 AND "
+                    "value=?4 ") +
+        (indexed ? std::string("AND ") + kLookupFields : std::string()) + " ORDER BY row_id");
     if (!st.ok()) return st.status();
     RECTIFY_RETURN_IF_ERROR(Binder(**st)(school_)(entity)(field)(value).status());
     std::vector<std::string> rows;
@@ -221,10 +274,14 @@ class SqliteSchoolTxn final : public SchoolTxn {
   }
 
   Result<uint64_t> LastServerSeq() override {
-    return ScalarU64(
+    if (last_server_seq_) return *last_server_seq_;
+    auto last = ScalarU64(
         "SELECT server_seq FROM ops WHERE school_id=?1 AND server_seq IS NOT NULL "
         "ORDER BY server_seq DESC LIMIT 1",
         nullptr);
+    // A write txn holds the writer lock: nobody else can move it meanwhile.
+    if (last.ok() && !read_only()) last_server_seq_ = *last;
+    return last;
   }
 
   Status AppendOp(const StoredOp& s) override {
@@ -244,6 +301,9 @@ class SqliteSchoolTxn final : public SchoolTxn {
     if (!run.ok() && run.code() == Status::Code::kInvalidArgument)
       return Status::AlreadyExists("op " + s.op.device_id + "/" + std::to_string(s.op.device_seq) +
                                    " already stored: " + run.message());
+    if (run.ok() && s.result.server_seq != 0 && last_server_seq_ &&
+        s.result.server_seq > *last_server_seq_)
+      last_server_seq_ = s.result.server_seq;
     return run;
   }
 
@@ -301,22 +361,27 @@ class SqliteSchoolTxn final : public SchoolTxn {
     return ReadConflicts(**st);
   }
 
-  Result<uint64_t> AppendLeaf(const std::string& leaf_bytes) override {
+  Result<uint64_t> AppendLeaf(const std::string& leaf_bytes, const Hash& leaf_hash) override {
     if (read_only()) return ReadOnlyError();
     auto index = LeafCount();
     if (!index.ok()) return index.status();
-    auto st = Prep("INSERT INTO leaves(school_id, idx, bytes) VALUES(?1,?2,?3)");
+    auto st = Prep("INSERT INTO leaves(school_id, idx, bytes, hash) VALUES(?1,?2,?3,?4)");
     if (!st.ok()) return st.status();
-    RECTIFY_RETURN_IF_ERROR(Binder(**st)(school_)(ToSql(*index)).Blob(leaf_bytes).status());
+    RECTIFY_RETURN_IF_ERROR(
+        Binder(**st)(school_)(ToSql(*index)).Blob(leaf_bytes).Blob(HashBytes(leaf_hash)).status());
     RECTIFY_RETURN_IF_ERROR((*st)->Run());
+    leaf_count_ = *index + 1;
     return *index;
   }
 
   Result<uint64_t> LeafCount() override {
+    if (leaf_count_) return *leaf_count_;
     // MAX+1 rather than COUNT: an index is never reused even if a row was
     // deleted behind our back (verify reports the hole instead).
-    return ScalarU64("SELECT idx + 1 FROM leaves WHERE school_id=?1 ORDER BY idx DESC LIMIT 1",
-                     nullptr);
+    auto count = ScalarU64(
+        "SELECT idx + 1 FROM leaves WHERE school_id=?1 ORDER BY idx DESC LIMIT 1", nullptr);
+    if (count.ok() && !read_only()) leaf_count_ = *count;
+    return count;
   }
 
   Result<std::vector<std::string>> ReadLeaves(uint64_t from, uint64_t limit) override {
@@ -336,6 +401,7 @@ class SqliteSchoolTxn final : public SchoolTxn {
   }
 
   Result<std::optional<Hash>> GetNode(uint32_t level, uint64_t index) override {
+    if (level < kFirstStoredNodeLevel) return DerivedNode(level, index);
     auto st = Prep("SELECT hash FROM merkle_nodes WHERE school_id=?1 AND level=?2 AND idx=?3");
     if (!st.ok()) return st.status();
     RECTIFY_RETURN_IF_ERROR(
@@ -350,6 +416,9 @@ class SqliteSchoolTxn final : public SchoolTxn {
 
   Status PutNode(uint32_t level, uint64_t index, const Hash& hash) override {
     if (read_only()) return ReadOnlyError();
+    if (level == 0)
+      return Status::InvalidArgument("level-0 nodes are the leaf hashes given to AppendLeaf");
+    if (level < kFirstStoredNodeLevel) return Status::OK();  // derived on demand
     // INSERT OR IGNORE would hide a rewrite attempt; nodes are immutable, so
     // a second Put of the same node must carry the same hash.
     auto st = Prep("INSERT INTO merkle_nodes(school_id, level, idx, hash) VALUES(?1,?2,?3,?4)");
@@ -401,6 +470,33 @@ class SqliteSchoolTxn final : public SchoolTxn {
   static constexpr const char* kConflictColumns =
       "SELECT id, server_seq, entity, row_id, field, winner_value, winner_hlc, winner_device, "
       "winner_author, loser_value, loser_hlc, loser_device, loser_author, rule";
+
+  // A node below kFirstStoredNodeLevel, folded from the 2^level leaf hashes
+  // under it; nullopt unless every one of them is stored.
+  Result<std::optional<Hash>> DerivedNode(uint32_t level, uint64_t index) {
+    const uint64_t width = uint64_t{1} << level;
+    if (index > (static_cast<uint64_t>(INT64_MAX) >> level) - 1) return std::optional<Hash>();
+    auto st =
+        Prep("SELECT hash FROM leaves WHERE school_id=?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx");
+    if (!st.ok()) return st.status();
+    RECTIFY_RETURN_IF_ERROR(
+        Binder(**st)(school_)(ToSql(index * width))(ToSql((index + 1) * width)).status());
+    std::vector<Hash> hashes;
+    hashes.reserve(width);
+    for (;;) {
+      auto more = (*st)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      if ((*st)->ColumnIsNull(0)) return std::optional<Hash>();
+      auto h = HashFromBytes((*st)->ColumnBlob(0));
+      if (!h.ok()) return Status::Corruption("leaf hash has a bad length");
+      hashes.push_back(*h);
+    }
+    if (hashes.size() != width) return std::optional<Hash>();
+    for (size_t n = width; n > 1; n /= 2)
+      for (size_t k = 0; k < n / 2; ++k) hashes[k] = NodeHash(hashes[2 * k], hashes[2 * k + 1]);
+    return std::optional<Hash>(hashes[0]);
+  }
 
   // A cached prepared statement of this connection, reset and unbound.
   Result<Statement*> Prep(std::string_view sql) {
@@ -482,6 +578,9 @@ class SqliteSchoolTxn final : public SchoolTxn {
   std::unique_ptr<SqliteStore::Connection> reader_;
   std::unique_lock<std::mutex> lock_;  // destroyed after txn_
   std::optional<Transaction> txn_;
+  // Write txns only (they hold the writer lock, so nothing else moves these):
+  // read once, then kept up to date by AppendLeaf and AppendOp.
+  std::optional<uint64_t> leaf_count_, last_server_seq_;
 };
 
 Status Migrate(Database& db) {
@@ -494,7 +593,9 @@ Status Migrate(Database& db) {
   if (*version == SqliteStore::kSchemaUserVersion) return Status::OK();
   auto txn = Transaction::Begin(db);
   if (!txn.ok()) return txn.status();
-  RECTIFY_RETURN_IF_ERROR(db.Exec(kSchemaV1));
+  // A new database goes through every step too: one path, always tested.
+  if (*version < 1) RECTIFY_RETURN_IF_ERROR(db.Exec(kSchemaV1));
+  if (*version < 2) RECTIFY_RETURN_IF_ERROR(db.Exec(kMigrateV1ToV2));
   RECTIFY_RETURN_IF_ERROR(db.SetUserVersion(SqliteStore::kSchemaUserVersion));
   return txn->Commit();
 }

@@ -22,7 +22,7 @@ namespace rectify {
 
 class SqliteStore final : public Store {
  public:
-  static constexpr int64_t kSchemaUserVersion = 1;
+  static constexpr int64_t kSchemaUserVersion = 2;
 
   // Opens (creating if needed) DIR/rectifyd.db. `dir` must exist. Fails with
   // FailedPrecondition on a file written by a newer rectifyd.

@@ -112,13 +112,19 @@ class SchoolTxn {
 
   // ---- audit log leaves (encoded leaf bytes; index 0, 1, 2 …) ----
   // Appends and returns the new leaf's index (= the previous leaf count).
-  virtual Result<uint64_t> AppendLeaf(const std::string& leaf_bytes) = 0;
+  // `leaf_hash` is LeafHash(leaf_bytes): it is the tree's level-0 node.
+  virtual Result<uint64_t> AppendLeaf(const std::string& leaf_bytes, const Hash& leaf_hash) = 0;
   virtual Result<uint64_t> LeafCount() = 0;
   // Leaves [from, from+limit), in index order.
   virtual Result<std::vector<std::string>> ReadLeaves(uint64_t from, uint64_t limit) = 0;
 
   // ---- Merkle tree nodes (the NodeStore seam of shared/merkle_tree.h) ----
+  // GetNode(0, i) is the hash given to AppendLeaf for leaf i. An
+  // implementation may derive low levels from the leaf hashes instead of
+  // storing them (SqliteStore does, below level 4).
   virtual Result<std::optional<Hash>> GetNode(uint32_t level, uint64_t index) = 0;
+  // Level 0 is refused (InvalidArgument): leaf hashes come with AppendLeaf.
+  // Storing a node twice fails, unless the implementation derives its level.
   virtual Status PutNode(uint32_t level, uint64_t index, const Hash& hash) = 0;
 
   // ---- signed checkpoints ----

@@ -7,7 +7,11 @@
 #include <string>
 #include <thread>
 
+#include "server/sqlite_node_store.h"
 #include "server/sqlite_store.h"
+#include "shared/merkle.h"
+#include "shared/merkle_tree.h"
+#include "shared/sqlite.h"
 
 using namespace rectify;
 
@@ -65,12 +69,15 @@ TEST_CASE("store: ops, rows, conflicts, leaves, nodes, checkpoints round trip") 
     REQUIRE(t.WriteFields("problem", "p1", row).ok());
     ConflictRecord c{0, 2, "problem", "p1", "title", row["title"], row["number"], "lww"};
     REQUIRE(t.AppendConflict(c).ok());
-    CHECK(*t.AppendLeaf("leaf0") == 0);
-    CHECK(*t.AppendLeaf(std::string("le\0af1", 6)) == 1);
     Hash h{};
     h[0] = 7;
-    REQUIRE(t.PutNode(0, 1, h).ok());
-    CHECK_FALSE(t.PutNode(0, 1, h).ok());  // nodes are immutable
+    CHECK(*t.AppendLeaf("leaf0", Hash{}) == 0);
+    CHECK(*t.AppendLeaf(std::string("le\0af1", 6), h) == 1);
+    CHECK(t.PutNode(0, 1, h).code() == Status::Code::kInvalidArgument);  // comes with the leaf
+    Hash high{};
+    high[0] = 9;
+    REQUIRE(t.PutNode(4, 0, high).ok());
+    CHECK_FALSE(t.PutNode(4, 0, high).ok());  // stored nodes are immutable
     REQUIRE(t.SaveCheckpoint({1, "note1"}).ok());
     REQUIRE(t.SaveCheckpoint({2, "note2"}).ok());
     REQUIRE(t.Commit().ok());
@@ -116,10 +123,14 @@ TEST_CASE("store: ops, rows, conflicts, leaves, nodes, checkpoints round trip") 
   auto leaves = t.ReadLeaves(0, 10);
   REQUIRE(leaves->size() == 2);
   CHECK((*leaves)[1] == std::string("le\0af1", 6));
-  CHECK((*t.GetNode(0, 1))->at(0) == 7);
-  CHECK_FALSE(t.GetNode(0, 0)->has_value());
+  CHECK((*t.GetNode(0, 1))->at(0) == 7);                            // the leaf's hash
+  CHECK(**t.GetNode(1, 0) == NodeHash(Hash{}, **t.GetNode(0, 1)));  // derived from two leaves
+  CHECK_FALSE(t.GetNode(0, 2)->has_value());
+  CHECK_FALSE(t.GetNode(2, 0)->has_value());  // needs four leaves
+  CHECK((*t.GetNode(4, 0))->at(0) == 9);
+  CHECK_FALSE(t.GetNode(5, 0)->has_value());
   CHECK((*t.LatestCheckpoint())->note == "note2");
-  CHECK(t.AppendLeaf("x").status().code() == Status::Code::kFailedPrecondition);
+  CHECK(t.AppendLeaf("x", Hash{}).status().code() == Status::Code::kFailedPrecondition);
   CHECK(*(*store)->ListSchools() == std::vector<std::string>{"s1"});
 }
 
@@ -131,7 +142,7 @@ TEST_CASE("store: a unit of work that is not committed leaves nothing") {
     auto txn = (*store)->Begin("s1");
     REQUIRE(txn.ok());
     REQUIRE((*txn)->AppendOp(MakeOp("d1", 1, 1)).ok());
-    REQUIRE((*txn)->AppendLeaf("leaf").ok());
+    REQUIRE((*txn)->AppendLeaf("leaf", Hash{}).ok());
     REQUIRE((*txn)->SaveCheckpoint({1, "n"}).ok());
     // Destroyed without Commit(): a failed batch.
   }
@@ -151,9 +162,9 @@ TEST_CASE("store: schools are isolated and data survives reopening") {
     auto txn = (*store)->Begin("A");
     REQUIRE(txn.ok());
     REQUIRE((*txn)->AppendOp(MakeOp("d1", 1, 1)).ok());
-    REQUIRE((*txn)->AppendLeaf("a0").ok());
+    REQUIRE((*txn)->AppendLeaf("a0", Hash{}).ok());
     REQUIRE((*txn)->Commit().ok());
-    CHECK((*txn)->AppendLeaf("late").status().code() == Status::Code::kFailedPrecondition);
+    CHECK((*txn)->AppendLeaf("late", Hash{}).status().code() == Status::Code::kFailedPrecondition);
   }
   auto store = SqliteStore::Open(dir.path.string());
   REQUIRE(store.ok());
@@ -175,7 +186,7 @@ TEST_CASE("store: writers are serialised, readers see committed snapshots") {
   auto writer = [&](const std::string& school) {
     for (int i = 0; i < 20; ++i) {
       auto txn = (*store)->Begin(school);
-      if (!txn.ok() || !(*txn)->AppendLeaf("x").ok() || !(*txn)->Commit().ok()) ++failures;
+      if (!txn.ok() || !(*txn)->AppendLeaf("x", Hash{}).ok() || !(*txn)->Commit().ok()) ++failures;
       auto r = (*store)->BeginRead(school);
       if (!r.ok() || !(*r)->LeafCount().ok()) ++failures;
     }
@@ -198,4 +209,105 @@ TEST_CASE("store: refuses a database from a newer rectifyd") {
   }
   auto store = SqliteStore::Open(dir.path.string());
   CHECK(store.status().code() == Status::Code::kFailedPrecondition);
+}
+
+TEST_CASE("sqlite store: a version-1 database migrates to leaf hashes and upper nodes only") {
+  StoreDir dir("migrate");
+  const std::string path = (dir.path / "rectifyd.db").string();
+  // The tree the v1 database holds: 37 leaves, every perfect node stored.
+  constexpr uint64_t kLeaves = 37;
+  InMemoryNodeStore mem;
+  MerkleTree reference(mem, 0);
+  std::vector<std::string> leaves;
+  for (uint64_t i = 0; i < kLeaves; ++i) {
+    leaves.push_back("leaf" + std::to_string(i));
+    REQUIRE(reference.Append(LeafHash(leaves.back())).ok());
+  }
+  {
+    // The version-1 tables as rectifyd 1 created them (the fixture of the
+    // old format; the v1 tables the migration does not touch are left out).
+    auto db = Database::Open(path, true);
+    REQUIRE(db.ok());
+    REQUIRE((*db)
+                ->Exec(R"sql(
+      CREATE TABLE fields(
+        school_id TEXT NOT NULL, entity TEXT NOT NULL, row_id TEXT NOT NULL, field TEXT NOT NULL,
+        value, hlc INTEGER NOT NULL, device_id TEXT NOT NULL, author TEXT NOT NULL,
+        PRIMARY KEY(school_id, entity, row_id, field));
+      CREATE INDEX fields_by_value ON fields(school_id, entity, field, value);
+      CREATE TABLE leaves(
+        school_id TEXT NOT NULL, idx INTEGER NOT NULL, bytes BLOB NOT NULL,
+        PRIMARY KEY(school_id, idx));
+      CREATE TABLE merkle_nodes(
+        school_id TEXT NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
+        PRIMARY KEY(school_id, level, idx));
+      CREATE TABLE ops(
+        school_id TEXT NOT NULL, device_id TEXT NOT NULL, device_seq INTEGER NOT NULL,
+        server_seq INTEGER, outcome INTEGER NOT NULL, reason TEXT NOT NULL,
+        leaf_index INTEGER NOT NULL, received_ms INTEGER NOT NULL, op BLOB NOT NULL,
+        PRIMARY KEY(school_id, device_id, device_seq));
+      CREATE UNIQUE INDEX ops_by_seq ON ops(school_id, server_seq) WHERE server_seq IS NOT NULL;
+      INSERT INTO fields VALUES('s1', 'problem', 'p1', 'number', 7, 1, 'd1', 'a');)sql")
+                .ok());
+    auto leaf = (*db)->Prepare("INSERT INTO leaves VALUES('s1', ?1, ?2)");
+    auto node = (*db)->Prepare("INSERT INTO merkle_nodes VALUES('s1', ?1, ?2, ?3)");
+    REQUIRE(leaf.ok());
+    REQUIRE(node.ok());
+    for (uint64_t i = 0; i < kLeaves; ++i) {
+      REQUIRE(leaf->Reset().ok());
+      REQUIRE(leaf->Bind(1, static_cast<int64_t>(i)).ok());
+      REQUIRE(leaf->BindBlob(2, leaves[i]).ok());
+      REQUIRE(leaf->Run().ok());
+    }
+    for (uint32_t level = 0; (uint64_t{1} << level) <= kLeaves; ++level) {
+      for (uint64_t i = 0; ((i + 1) << level) <= kLeaves; ++i) {
+        REQUIRE(node->Reset().ok());
+        REQUIRE(node->Bind(1, static_cast<int64_t>(level)).ok());
+        REQUIRE(node->Bind(2, static_cast<int64_t>(i)).ok());
+        REQUIRE(node->BindBlob(3, HashBytes(*mem.Get(level, i))).ok());
+        REQUIRE(node->Run().ok());
+      }
+    }
+    const StoredOp op = MakeOp("d1", 1, 1);
+    auto ins = (*db)->Prepare("INSERT INTO ops VALUES('s1', 'd1', 1, 1, 0, '', 0, 5, ?1)");
+    REQUIRE(ins.ok());
+    REQUIRE(ins->BindBlob(1, EncodeOp(op.op)).ok());
+    REQUIRE(ins->Run().ok());
+    REQUIRE((*db)->SetUserVersion(1).ok());
+  }
+  auto store = SqliteStore::OpenFile(path);
+  REQUIRE(store.ok());
+  {
+    auto txn = (*store)->BeginRead("s1");
+    REQUIRE(txn.ok());
+    for (uint64_t i = 0; i < kLeaves; ++i) CHECK(**(*txn)->GetNode(0, i) == LeafHash(leaves[i]));
+    SqliteNodeStore nodes(**txn);
+    MerkleTree migrated(nodes, kLeaves);
+    for (uint64_t size : {1ull, 2ull, 15ull, 16ull, 17ull, 32ull, 33ull, 37ull}) {
+      INFO("size " << size);
+      CHECK(*migrated.Root(size) == *reference.Root(size));
+      CHECK(*migrated.InclusionProof(size - 1, size) == *reference.InclusionProof(size - 1, size));
+      CHECK(*migrated.ConsistencyProof(size / 2, size) ==
+            *reference.ConsistencyProof(size / 2, size));
+    }
+    CHECK(*(*txn)->FindRows("problem", "number", Value{int64_t{7}}) ==
+          std::vector<std::string>{"p1"});
+    auto op = (*txn)->FindOp("d1", 1);
+    REQUIRE(op.ok());
+    REQUIRE(op->has_value());
+    CHECK((*op)->op == MakeOp("d1", 1, 1).op);
+    CHECK((*op)->received_ms == 5);
+    CHECK(*(*txn)->LastServerSeq() == 1);
+  }
+  auto db = Database::Open(path, true);
+  REQUIRE(db.ok());
+  CHECK(*(*db)->UserVersion() == SqliteStore::kSchemaUserVersion);
+  auto low = (*db)->Prepare("SELECT count(*) FROM merkle_nodes WHERE level < 4");
+  REQUIRE(low.ok());
+  REQUIRE(*low->Step());
+  CHECK(low->ColumnInt(0) == 0);
+  auto high = (*db)->Prepare("SELECT count(*) FROM merkle_nodes WHERE level >= 4");
+  REQUIRE(high.ok());
+  REQUIRE(*high->Step());
+  CHECK(high->ColumnInt(0) == 3);  // (4,0) (4,1) (5,0)
 }
