@@ -5,7 +5,8 @@
 //    store, audit leaf, Merkle nodes, signed checkpoint, commit FULL).
 //  - push_e2e: the same ops from a ledger to `rectifyd serve` (a separate
 //    process) over mutual TLS on loopback: connect, hello, every batch acked
-//    durably and marked in the ledger. Pull is off (see bench_pull).
+//    durably and marked in the ledger, batches sized as `rectify sync` sizes
+//    them (100 doubling to 2,000). Pull is off (see bench_pull).
 #include "bench/bench_util.h"
 #include "client/ledger_sync_store.h"
 #include "client/sync_runner.h"
@@ -90,6 +91,16 @@ void PushE2e(int n, double limit, bool with_apply, bool apply_only = false) {
   LedgerSyncStore store(*bl.ledger, key_line.name, key_line.key);
   protocol::ClientSessionOptions so;
   so.pull = false;
+  // Batches sized as `rectify sync` sizes them (client/sync_runner.h): from
+  // 100 ops, doubling after every quick answer, up to 2,000.
+  AdaptiveSize push_size;
+  double batch_t0 = NowSec();
+  so.batch_ops = push_size.next;
+  so.next_batch_ops = [&](size_t) {
+    const auto ms = static_cast<int64_t>((NowSec() - batch_t0) * 1000);
+    batch_t0 = NowSec();
+    return push_size.OnAnswer(ms);
+  };
   const double t0 = NowSec();
   auto channel = Must(TlsChannel::Connect("127.0.0.1", server.port(), dir / "id"), "connect");
   protocol::ClientSession session(store, so);
@@ -103,6 +114,7 @@ void PushE2e(int n, double limit, bool with_apply, bool apply_only = false) {
   Emit({{"bench", "push_e2e"},
         {"n", n},
         {"transport", "TLS 1.3 loopback, rectifyd serve process"},
+        {"batches", session.summary().batches},
         {"seconds", std::round(secs * 1000) / 1000},
         {"ops_per_s", std::round(rate)},
         {"tls_bytes_sent_per_op", std::round(double(channel->bytes_sent()) / n * 10) / 10},

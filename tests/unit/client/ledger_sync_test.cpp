@@ -94,6 +94,19 @@ TEST_CASE("ledger sync: acked ops leave PendingOps but stay visible until pulled
   CHECK(Val(a, "problem", "p1", "result") == "v1");
 }
 
+TEST_CASE("ledger sync: acks in any order, with gaps and repeats, mark exactly those ops") {
+  Device a("A");
+  for (int i = 0; i < 9; ++i)
+    REQUIRE(a->Edit("problem", "p" + std::to_string(i), {{"title", std::string("t")}}, "u").ok());
+  REQUIRE(a->MarkAcked({7, 1, 2, 2, 4, 9, 5}).ok());
+  std::vector<uint64_t> left;
+  for (const Op& op : a->PendingOps(20)) left.push_back(op.device_seq);
+  CHECK(left == std::vector<uint64_t>{3, 6, 8});
+  CHECK(a->PendingCount() == 3);
+  REQUIRE(a->MarkAcked({}).ok());
+  CHECK(a->PendingCount() == 3);
+}
+
 TEST_CASE("ledger sync: a rejected op disappears from the view") {
   Device a("A");
   // Canon holds a server-confirmed value; then a local edit on top is rejected.
