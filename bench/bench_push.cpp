@@ -6,7 +6,8 @@
 //  - push_e2e: the same ops from a ledger to `rectifyd serve` (a separate
 //    process) over mutual TLS on loopback: connect, hello, every batch acked
 //    durably and marked in the ledger, batches sized as `rectify sync` sizes
-//    them (100 doubling to 2,000). Pull is off (see bench_pull).
+//    them (100 doubling to 2,000, two in flight while answers are quick).
+//    Pull is off (see bench_pull).
 #include "bench/bench_util.h"
 #include "client/ledger_sync_store.h"
 #include "client/sync_runner.h"
@@ -101,6 +102,7 @@ void PushE2e(int n, double limit, bool with_apply, bool apply_only = false) {
     batch_t0 = NowSec();
     return push_size.OnAnswer(ms);
   };
+  so.next_push_window = [&] { return push_size.Window(); };
   const double t0 = NowSec();
   auto channel = Must(TlsChannel::Connect("127.0.0.1", server.port(), dir / "id"), "connect");
   protocol::ClientSession session(store, so);

@@ -138,7 +138,8 @@ class Ledger {
 
   // ---- sync-facing -------------------------------------------------------
   // Pending (not yet acknowledged) ops in device_seq order, at most `limit`.
-  std::vector<Op> PendingOps(size_t limit);
+  // Up to `limit` pending ops with device_seq > after_seq, ascending.
+  std::vector<Op> PendingOps(size_t limit, uint64_t after_seq = 0);
   uint64_t PendingCount();
   // The last device_seq issued by this device (0 if none).
   uint64_t LastDeviceSeq();

@@ -28,11 +28,14 @@ Result<std::vector<Op>> ReadOps(Statement& stmt) {
 
 }  // namespace
 
-std::vector<Op> Ledger::PendingOps(size_t limit) {
-  auto stmt =
-      db_->Prepare("SELECT op FROM outbox WHERE state = 'pending' ORDER BY device_seq LIMIT ?1");
+std::vector<Op> Ledger::PendingOps(size_t limit, uint64_t after_seq) {
+  auto stmt = db_->Prepare(
+      "SELECT op FROM outbox WHERE state = 'pending' AND device_seq > ?2 ORDER BY device_seq "
+      "LIMIT ?1");
   if (!stmt.ok()) return {};
   if (!stmt->Bind(1, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX))).ok()) return {};
+  if (!stmt->Bind(2, static_cast<int64_t>(std::min<uint64_t>(after_seq, INT64_MAX))).ok())
+    return {};
   auto ops = ReadOps(*stmt);
   return ops.ok() ? std::move(ops).value() : std::vector<Op>{};
 }

@@ -41,7 +41,9 @@ Status LedgerSyncStore::AdoptIdentity(const protocol::HelloAck& ack) {
   return ledger_.SetIdentity(ack.school_id, ack.role);
 }
 
-std::vector<Op> LedgerSyncStore::PendingOps(size_t limit) { return ledger_.PendingOps(limit); }
+std::vector<Op> LedgerSyncStore::PendingOps(size_t limit, uint64_t after_seq) {
+  return ledger_.PendingOps(limit, after_seq);
+}
 
 Status LedgerSyncStore::ApplyPushResults(const std::vector<Op>& sent,
                                          const std::vector<protocol::OpResult>& results) {

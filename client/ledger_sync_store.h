@@ -27,7 +27,7 @@ class LedgerSyncStore final : public protocol::ClientStore {
 
   std::string SchoolId() override;
   Status AdoptIdentity(const protocol::HelloAck& ack) override;
-  std::vector<Op> PendingOps(size_t limit) override;
+  std::vector<Op> PendingOps(size_t limit, uint64_t after_seq) override;
   Status ApplyPushResults(const std::vector<Op>& sent,
                           const std::vector<protocol::OpResult>& results) override;
   uint64_t PullCursor() override;

@@ -70,6 +70,8 @@ Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const Sync
   if (options.push_size) {
     sopts.batch_ops = options.push_size->next;
     sopts.next_batch_ops = [&](size_t) { return options.push_size->OnAnswer(elapsed()); };
+    sopts.push_window = options.push_size->Window();
+    sopts.next_push_window = [&] { return options.push_size->Window(); };
   }
   if (options.pull_size) {
     sopts.pull_limit = static_cast<uint32_t>(options.pull_size->next);
@@ -125,6 +127,7 @@ Result<protocol::Frame> RunRequest(const SyncTarget& target, const ChannelOption
 }
 
 size_t AdaptiveSize::OnAnswer(int64_t elapsed_ms) {
+  last_ms = elapsed_ms;
   if (elapsed_ms <= fast_ms)
     next = std::min(max, next * 2);
   else if (elapsed_ms > slow_ms)
@@ -132,7 +135,10 @@ size_t AdaptiveSize::OnAnswer(int64_t elapsed_ms) {
   return next;
 }
 
-void AdaptiveSize::OnCut() { next = std::max(min, next / 2); }
+void AdaptiveSize::OnCut() {
+  next = std::max(min, next / 2);
+  last_ms = -1;
+}
 
 int64_t BackoffMillis(int attempt, uint64_t random, int64_t base_ms, int64_t cap_ms) {
   int64_t ceiling = base_ms;

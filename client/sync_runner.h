@@ -31,10 +31,17 @@ struct AdaptiveSize {
   size_t next = 100, min = 10, max = 2000;
   int64_t fast_ms = 1000;  // an answer within this doubles the size
   int64_t slow_ms = 6000;  // an answer slower than this halves it
+  // Two push batches go in flight only while answers come back within this:
+  // on a fast link that hides the server's apply and commit time; on a slow
+  // one it would only add the bytes a cut throws away (docs/bad-links.md).
+  int64_t pipeline_ms = 250;
+  int64_t last_ms = -1;  // the last answer's time; -1 before one or after a cut
   // Records how long the last request of size `next` took; returns the new size.
   size_t OnAnswer(int64_t elapsed_ms);
   // A transport failure (cut, deadline) happened: halve.
   void OnCut();
+  // Push batches to keep in flight now: 2 on a fast link, else 1.
+  size_t Window() const { return last_ms >= 0 && last_ms <= pipeline_ms ? 2 : 1; }
 };
 
 struct SyncRunOptions {

@@ -79,17 +79,22 @@ Status ClientSession::OnHelloAck(const Frame& frame) {
 
 Status ClientSession::NextStep() {
   if (options_.push) {
-    in_flight_ = store_.PendingOps(options_.batch_ops);
-    if (!in_flight_.empty()) {
+    while (!push_drained_ && in_flight_.size() < std::max<size_t>(1, options_.push_window)) {
+      const uint64_t after = in_flight_.empty() ? 0 : in_flight_.back().ops.back().device_seq;
+      std::vector<Op> ops = store_.PendingOps(options_.batch_ops, after);
+      if (ops.empty()) {
+        push_drained_ = true;
+        break;
+      }
       PushBatch batch;
       // Id names the device and the first op, so a resent batch is traceable.
-      batch_id_ = in_flight_.front().device_id + ":" +
-                  std::to_string(in_flight_.front().device_seq) + "-" +
-                  std::to_string(in_flight_.back().device_seq);
-      batch.batch_id = batch_id_;
-      batch.ops = in_flight_;
+      batch.batch_id = ops.front().device_id + ":" + std::to_string(ops.front().device_seq) + "-" +
+                       std::to_string(ops.back().device_seq);
+      batch.ops = std::move(ops);
       Send(MsgType::kPushBatch, batch);
-      ++batch_counter_;
+      in_flight_.push_back({std::move(batch.batch_id), std::move(batch.ops)});
+    }
+    if (!in_flight_.empty()) {
       state_ = State::kAwaitPushAck;
       return Status::OK();
     }
@@ -115,26 +120,30 @@ Status ClientSession::SendPull() {
 Status ClientSession::OnPushAck(const Frame& frame) {
   PushAck ack;
   RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kPushAck, &ack, options_.max_frame_bytes));
-  if (ack.batch_id != batch_id_ || ack.results.size() != in_flight_.size())
+  // The server answers in order: this ack must be for the oldest batch.
+  const std::vector<Op>& sent = in_flight_.front().ops;
+  if (ack.batch_id != in_flight_.front().batch_id || ack.results.size() != sent.size())
     return Status::InvalidArgument("push acknowledgement does not match the batch sent");
   for (size_t i = 0; i < ack.results.size(); ++i) {
     const OpResult& r = ack.results[i];
-    if (r.device_seq != in_flight_[i].device_seq)
+    if (r.device_seq != sent[i].device_seq)
       return Status::InvalidArgument("push acknowledgement out of order");
     ++summary_.pushed;
     if (r.outcome == Outcome::kApplied) ++summary_.applied;
     if (r.outcome == Outcome::kSuperseded) ++summary_.superseded;
     if (r.outcome == Outcome::kRejected) {
       ++summary_.rejected;
-      summary_.rejections.push_back("seq " + std::to_string(r.device_seq) + " (" +
-                                    in_flight_[i].entity + "): " + r.reason);
+      summary_.rejections.push_back("seq " + std::to_string(r.device_seq) + " (" + sent[i].entity +
+                                    "): " + r.reason);
     }
   }
   ++summary_.batches;
-  RECTIFY_RETURN_IF_ERROR(store_.ApplyPushResults(in_flight_, ack.results));
-  in_flight_.clear();
+  RECTIFY_RETURN_IF_ERROR(store_.ApplyPushResults(sent, ack.results));
+  in_flight_.pop_front();
+  push_drained_ = false;  // edits made during the session go in this one too
   if (options_.next_batch_ops)
     options_.batch_ops = std::max<size_t>(1, options_.next_batch_ops(options_.batch_ops));
+  if (options_.next_push_window) options_.push_window = options_.next_push_window();
   return NextStep();
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ class ClientStore {
   virtual std::string SchoolId() = 0;
   // Called after the hello with the identity the server read from the certificate.
   virtual Status AdoptIdentity(const HelloAck& ack) = 0;
-  virtual std::vector<Op> PendingOps(size_t limit) = 0;
+  // Up to `limit` pending ops with device_seq > after_seq, ascending.
+  virtual std::vector<Op> PendingOps(size_t limit, uint64_t after_seq) = 0;
   // `results` are parallel to `sent`. Applied/superseded ops become acked,
   // rejected ones are dropped from the view.
   virtual Status ApplyPushResults(const std::vector<Op>& sent,
@@ -41,12 +43,20 @@ class ClientStore {
 
 struct ClientSessionOptions {
   size_t batch_ops = 500;  // ops per push batch (the first one, if next_batch_ops is set)
+  // Push batches sent before the first is acknowledged: with 2 the device
+  // encodes the next batch while the server applies this one, and the
+  // server's commit latency is hidden. A cut loses at most this many batches
+  // (resent by the next session; the server answers replays from its store),
+  // so drivers widen it only on a fast link (AdaptiveSize::Window).
+  size_t push_window = 1;
   uint32_t pull_limit = 2000;
   // Optional, for a driver that adapts sizes to the link (the session has no
   // clock; the driver measures time). Called once per push ack / pull answer,
   // before the next request is built; returns the size to use from then on.
   std::function<size_t(size_t current)> next_batch_ops;
   std::function<uint32_t(uint32_t current)> next_pull_limit;
+  // Called once per push ack, after next_batch_ops: the push window from then on.
+  std::function<size_t()> next_push_window;
   std::string school_id;  // auditors: the school to work on
   std::string client_name = "rectify/0.1.0";
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
@@ -83,7 +93,7 @@ class ClientSession final : public ConnectionHandler {
   Status OnHelloAck(const Frame& frame);
   Status OnPushAck(const Frame& frame);
   Status OnPull(const Frame& frame);
-  Status NextStep();  // push the next batch, else pull, else bye
+  Status NextStep();  // fill the push window, else pull, else bye
   Status SendPull();
   void Finish(Status status);
   template <class M>
@@ -94,10 +104,13 @@ class ClientSession final : public ConnectionHandler {
   FrameDecoder decoder_;
   State state_ = State::kAwaitHelloAck;
   uint8_t version_ = kProtocolVersion;
-  std::vector<Op> in_flight_;
+  struct InFlight {
+    std::string batch_id;
+    std::vector<Op> ops;
+  };
+  std::deque<InFlight> in_flight_;  // sent, not yet acknowledged; oldest first
+  bool push_drained_ = false;       // PendingOps found nothing more to send
   uint64_t pull_cursor_sent_ = 0, pull_tree_size_sent_ = 0;
-  std::string batch_id_;
-  uint64_t batch_counter_ = 0;
   std::string out_;
   bool done_ = false;
   Status status_ = Status::Unavailable("sync not finished");

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "protocol/client_session.h"
@@ -63,10 +64,10 @@ class FakeStore : public ClientStore {
     school = ack.school_id;
     return Status::OK();
   }
-  std::vector<Op> PendingOps(size_t limit) override {
+  std::vector<Op> PendingOps(size_t limit, uint64_t after_seq) override {
     std::vector<Op> out;
     for (const auto& op : pending)
-      if (out.size() < limit) out.push_back(op);
+      if (out.size() < limit && op.device_seq > after_seq) out.push_back(op);
     return out;
   }
   Status ApplyPushResults(const std::vector<Op>& sent, const std::vector<OpResult>&) override {
@@ -200,22 +201,82 @@ TEST_CASE("session: a cut mid-session loses nothing; the next session resends on
   for (uint64_t i = 1; i <= 20; ++i) store.pending.push_back(MakeOp(i));
   ClientSessionOptions opts;
   opts.batch_ops = 5;
+  opts.push_window = 2;
   {
     ClientSession c(store, opts);
     ServerSession s(svc, SchoolPeer());
-    // Deliver the hello and first batch, then cut after the first ack.
+    // Deliver the hello and the first two batches (the push window), then
+    // cut in the middle of the second ack.
     s.OnBytes(c.TakeOutput());
-    c.OnBytes(s.TakeOutput());  // hello ack -> first batch queued
-    s.OnBytes(c.TakeOutput());  // server stores batch 1
-    std::string ack = s.TakeOutput();
-    c.OnBytes(ack.substr(0, ack.size() / 2));  // cut in the middle of the ack
+    c.OnBytes(s.TakeOutput());  // hello ack -> batches 1 and 2 queued
+    s.OnBytes(c.TakeOutput());  // server stores batches 1 and 2
+    std::string acks = s.TakeOutput();
+    c.OnBytes(acks.substr(0, acks.size() * 3 / 4));  // ack 1 whole, ack 2 cut
     CHECK_FALSE(c.Done());
   }
-  CHECK(store.pending.size() == 20);  // ack never arrived: nothing dropped
+  // Ack 1 arrived: its 5 ops are done; ack 2 never did: nothing else dropped.
+  CHECK(store.pending.size() == 15);
+  CHECK(store.pending.front().device_seq == 6);
   ClientSession c(store, opts);
   ServerSession s(svc, SchoolPeer());
   Pump(c, s);
   REQUIRE(c.succeeded());
   CHECK(store.pending.empty());
   CHECK(svc.log.size() == 20);  // exactly once despite the resend
+}
+
+TEST_CASE("session: push_window batches go out before the first ack, each op stored once") {
+  for (size_t window : {size_t{1}, size_t{2}, size_t{3}}) {
+    INFO("window " << window);
+    FakeService svc;
+    FakeStore store;
+    for (uint64_t i = 1; i <= 25; ++i) store.pending.push_back(MakeOp(i));
+    ClientSessionOptions opts;
+    opts.batch_ops = 10;
+    opts.push_window = window;
+    ClientSession c(store, opts);
+    ServerSession s(svc, SchoolPeer());
+    s.OnBytes(c.TakeOutput());  // hello
+    c.OnBytes(s.TakeOutput());  // hello ack: the window fills
+    s.OnBytes(c.TakeOutput());  // every batch sent so far, no ack seen yet
+    CHECK(svc.pushes == static_cast<int>(std::min<size_t>(window, 3)));
+    CHECK(store.pending.size() == 25);  // nothing acknowledged yet
+    Pump(c, s);
+    s.OnBytes(c.TakeOutput());
+    REQUIRE(c.succeeded());
+    CHECK(svc.pushes == 3);
+    CHECK(c.summary().batches == 3);
+    CHECK(c.summary().pushed == 25);
+    CHECK(svc.log.size() == 25);
+    for (size_t i = 0; i < svc.log.size(); ++i) CHECK(svc.log[i].op.device_seq == i + 1);
+    CHECK(store.pending.empty());
+  }
+}
+
+TEST_CASE("session: the driver can widen the push window after an ack") {
+  FakeService svc;
+  FakeStore store;
+  for (uint64_t i = 1; i <= 40; ++i) store.pending.push_back(MakeOp(i));
+  ClientSessionOptions opts;
+  opts.batch_ops = 10;  // push_window defaults to 1
+  int asked = 0;
+  opts.next_push_window = [&] {
+    ++asked;
+    return size_t{2};
+  };
+  ClientSession c(store, opts);
+  ServerSession s(svc, SchoolPeer());
+  s.OnBytes(c.TakeOutput());  // hello
+  c.OnBytes(s.TakeOutput());  // hello ack: one batch
+  s.OnBytes(c.TakeOutput());
+  CHECK(svc.pushes == 1);
+  c.OnBytes(s.TakeOutput());  // ack 1: the window is now 2
+  CHECK(asked == 1);
+  s.OnBytes(c.TakeOutput());
+  CHECK(svc.pushes == 3);
+  Pump(c, s);
+  s.OnBytes(c.TakeOutput());
+  REQUIRE(c.succeeded());
+  CHECK(svc.log.size() == 40);
+  CHECK(store.pending.empty());
 }
