@@ -46,9 +46,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool d
 }
 
 Database::~Database() {
+  pool_.reset();  // finalizes the idle statements; live ones finalize themselves
   // close_v2 defers the close until outstanding statements are finalized, so
   // a statement leaked by a caller cannot make the destructor fail.
   sqlite3_close_v2(db_);
+}
+
+StatementPool::~StatementPool() {
+  for (auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
 }
 
 Status Database::Exec(const std::string& sql) {
@@ -63,12 +68,19 @@ Status Database::Exec(const std::string& sql) {
 }
 
 Result<Statement> Database::Prepare(std::string_view sql) {
+  std::string key(sql);
+  if (auto it = pool_->idle.find(key); it != pool_->idle.end()) {
+    sqlite3_stmt* stmt = it->second;
+    pool_->idle.erase(it);
+    return Statement(db_, stmt, pool_, std::move(key));
+  }
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) {
     return SqliteError(db_, rc, "preparing '" + std::string(sql.substr(0, 80)) + "'");
   }
-  return Statement(db_, stmt);
+  ++pool_->compiled;
+  return Statement(db_, stmt, pool_, std::move(key));
 }
 
 Result<int64_t> Database::UserVersion() {
@@ -92,18 +104,40 @@ bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; 
 // ---- Statement --------------------------------------------------------------
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      pool_(std::move(other.pool_)),
+      sql_(std::move(other.sql_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
     db_ = std::exchange(other.db_, nullptr);
     stmt_ = std::exchange(other.stmt_, nullptr);
+    pool_ = std::move(other.pool_);
+    sql_ = std::move(other.sql_);
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  sqlite3_stmt* stmt = std::exchange(stmt_, nullptr);
+  // A few hundred distinct statements at most per connection; past that
+  // (generated SQL gone wild) statements are simply finalized.
+  constexpr size_t kMaxIdle = 512;
+  auto pool = pool_.lock();
+  if (pool && pool->idle.size() < kMaxIdle) {
+    // A reset also ends any read this statement kept open.
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    pool->idle.emplace(std::move(sql_), stmt);
+    return;
+  }
+  sqlite3_finalize(stmt);
+}
 
 Status Statement::Check(int rc, const char* what) const {
   if (rc == SQLITE_OK) return Status::OK();

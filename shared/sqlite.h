@@ -3,14 +3,20 @@
 // parameter; Exec() is for DDL and fixed statements only.
 //
 // Thread-safety: a Database and its Statements belong to one thread at a time.
-// Ownership: a Statement or Transaction must not outlive the Database it was
-// made from.
+// Ownership: a Transaction must not outlive the Database it was made from. A
+// Statement should not either; if it does, it is finalized rather than reused.
+//
+// Statements are recycled: destroying one resets it, clears its bindings and
+// keeps it in its Database's idle pool, and Prepare() of the same SQL text
+// takes it back instead of compiling again (compiling was half of the
+// client's cost of applying a pull, docs/PERFORMANCE.md).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "shared/op.h"
 #include "shared/status.h"
@@ -21,6 +27,15 @@ struct sqlite3_stmt;
 namespace rectify {
 
 class Statement;
+
+// Idle compiled statements of one Database, by SQL text. Internal to
+// Database and Statement; shared so a Statement can tell that its Database
+// is gone.
+struct StatementPool {
+  ~StatementPool();
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle;
+  uint64_t compiled = 0;  // statements compiled by Prepare (not taken from the pool)
+};
 
 class Database {
  public:
@@ -35,8 +50,10 @@ class Database {
 
   // Runs one or more ';'-separated statements with no parameters (DDL, PRAGMA).
   Status Exec(const std::string& sql);
-  // Compiles one statement.
+  // Compiles one statement, or takes an idle one of the same SQL text.
   Result<Statement> Prepare(std::string_view sql);
+  // How many statements Prepare compiled (the rest came from the pool).
+  uint64_t statements_compiled() const { return pool_->compiled; }
 
   // PRAGMA user_version, the schema version of the file.
   Result<int64_t> UserVersion();
@@ -49,9 +66,11 @@ class Database {
   sqlite3* handle() { return db_; }
 
  private:
-  Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path)
+      : db_(db), path_(std::move(path)), pool_(std::make_shared<StatementPool>()) {}
   sqlite3* db_;
   std::string path_;
+  std::shared_ptr<StatementPool> pool_;  // destroyed before db_ is closed
 };
 
 // A prepared statement. Movable, not copyable. Parameter indices start at 1,
@@ -88,10 +107,14 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::weak_ptr<StatementPool> pool, std::string sql)
+      : db_(db), stmt_(stmt), pool_(std::move(pool)), sql_(std::move(sql)) {}
   Status Check(int rc, const char* what) const;
+  void Release();  // back to the pool, or finalized
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::weak_ptr<StatementPool> pool_;
+  std::string sql_;
 };
 
 // BEGIN IMMEDIATE on Begin(); Commit() makes it durable; destruction without

@@ -135,3 +135,61 @@ TEST_CASE("sqlite: user_version round-trips") {
   REQUIRE((*db)->SetUserVersion(7).ok());
   CHECK(*(*db)->UserVersion() == 7);
 }
+
+TEST_CASE("sqlite: statements are recycled by SQL text, reset and unbound") {
+  auto db = Database::Open(":memory:");
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("CREATE TABLE t(x INTEGER); INSERT INTO t VALUES(1),(2),(3)").ok());
+  const uint64_t before = (*db)->statements_compiled();
+  {
+    auto st = (*db)->Prepare("SELECT ?1");
+    REQUIRE(st.ok());
+    REQUIRE(st->Bind(1, int64_t{5}).ok());
+    REQUIRE(*st->Step());
+    CHECK(st->ColumnInt(0) == 5);
+  }
+  {
+    auto st = (*db)->Prepare("SELECT ?1");  // the same statement, bindings cleared
+    REQUIRE(st.ok());
+    REQUIRE(*st->Step());
+    CHECK(st->ColumnIsNull(0));
+  }
+  {
+    auto scan = (*db)->Prepare("SELECT x FROM t ORDER BY x");
+    REQUIRE(scan.ok());
+    REQUIRE(*scan->Step());
+    CHECK(scan->ColumnInt(0) == 1);
+  }  // dropped mid-scan
+  {
+    auto scan = (*db)->Prepare("SELECT x FROM t ORDER BY x");
+    REQUIRE(scan.ok());
+    REQUIRE(*scan->Step());
+    CHECK(scan->ColumnInt(0) == 1);  // starts over
+    // The same SQL twice at once: the second is compiled anew.
+    auto again = (*db)->Prepare("SELECT x FROM t ORDER BY x");
+    REQUIRE(again.ok());
+    REQUIRE(*again->Step());
+    CHECK(again->ColumnInt(0) == 1);
+    REQUIRE(*scan->Step());
+    CHECK(scan->ColumnInt(0) == 2);
+  }
+  CHECK((*db)->statements_compiled() == before + 3);
+  for (int i = 0; i < 100; ++i) REQUIRE((*db)->Prepare("SELECT ?1").ok());
+  CHECK((*db)->statements_compiled() == before + 3);
+  // A dropped mid-scan statement holds no read: a write goes through and
+  // the next scan sees it.
+  REQUIRE((*db)->Exec("INSERT INTO t VALUES(4)").ok());
+  auto count = (*db)->Prepare("SELECT count(*) FROM t");
+  REQUIRE(count.ok());
+  REQUIRE(*count->Step());
+  CHECK(count->ColumnInt(0) == 4);
+}
+
+TEST_CASE("sqlite: a statement outliving its database is finalized, not pooled") {
+  auto db = Database::Open(":memory:");
+  REQUIRE(db.ok());
+  auto st = (*db)->Prepare("SELECT 1");
+  REQUIRE(st.ok());
+  Statement kept = std::move(*st);
+  db->reset();  // the database goes first; the statement must not touch its pool
+}
