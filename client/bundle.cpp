@@ -1,9 +1,11 @@
 #include "client/bundle.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "client/evidence_sync.h"
 #include "client/identity.h"
 #include "client/ledger_sync_store.h"
 #include "protocol/messages.h"
@@ -88,10 +90,76 @@ Status DropRejected(Ledger& ledger, const std::vector<BundleRejection>& rejectio
   return drop.empty() ? Status::OK() : ledger.DropRejected(drop);
 }
 
+// The evidence files a school bundle carries (see SchoolExportOptions).
+void AddSchoolEvidence(Ledger& ledger, const SchoolExportOptions& o, BundleContents* c,
+                       SchoolExportSummary* s) {
+  std::set<std::string> seen;
+  uint64_t budget = o.max_evidence_bytes;
+  for (const EvidenceRow& row : ListEvidenceRows(ledger)) {
+    if (row.sha256.empty() || !seen.insert(row.sha256).second) continue;
+    if (!o.evidence->Has(row.sha256) || ledger.GetMeta(EvidenceUploadedKey(row.sha256))) continue;
+    const std::string path = o.evidence->PathOf(row.sha256);
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    auto leave_out = [&](const std::string& why) {
+      ++s->evidence_left_out;
+      s->notes.push_back("evidence " + row.sha256 + " (" + row.name + ") left out: " + why);
+    };
+    if (ec) {
+      leave_out("cannot read " + path);
+      continue;
+    }
+    if (size > budget) {
+      leave_out(std::to_string(size) + " bytes would pass --max-evidence-mb");
+      continue;
+    }
+    auto bytes = ReadFileBytes(path);
+    if (!bytes.ok()) {
+      leave_out(bytes.status().message());
+      continue;
+    }
+    BundleEvidence e = MakeBundleEvidence(*bytes);
+    if (e.sha256 != row.sha256 || e.size != size) {
+      leave_out("the local copy is damaged (it hashes to " + e.sha256 + ")");
+      continue;
+    }
+    budget -= size;
+    ++s->evidence_files;
+    s->evidence_bytes += size;
+    c->evidence.push_back(std::move(e));
+  }
+}
+
+// Writes the bundle's evidence files that a visible row of the (just
+// updated) ledger names; the district held each of them completely.
+Status StoreDistrictEvidence(Ledger& ledger, LocalEvidenceStore& store,
+                             const std::vector<BundleEvidence>& evidence,
+                             DistrictImportSummary* s) {
+  std::set<std::string> named;
+  for (const EvidenceRow& row : ListEvidenceRows(ledger)) named.insert(row.sha256);
+  for (const BundleEvidence& e : evidence) {
+    ++s->evidence_files;
+    if (!named.count(e.sha256)) {
+      ++s->evidence_unreferenced;
+      continue;
+    }
+    RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(EvidenceUploadedKey(e.sha256), "1"));
+    if (store.Has(e.sha256)) {
+      ++s->evidence_present;
+      continue;
+    }
+    RECTIFY_RETURN_IF_ERROR(store.PutBlob(e.sha256, JoinBundleEvidence(e)));
+    ++s->evidence_stored;
+    s->evidence_bytes += e.size;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identity_dir,
-                                       SchoolExportSummary* summary) {
+                                       SchoolExportSummary* summary,
+                                       const SchoolExportOptions& options) {
   if (ledger.school_id().empty())
     return Status::FailedPrecondition("the ledger has no school yet: nothing to export");
   auto id = LoadIdentity(identity_dir);
@@ -106,15 +174,24 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
   auto key = ReadFileBytes(files.key_file);
   if (!key.ok()) return key.status();
 
+  SchoolExportSummary s;
+  s.school_id = ledger.school_id();
+  s.device_id = ledger.device_id();
+  Bundle b;
+  if (options.evidence) AddSchoolEvidence(ledger, options, &b.contents, &s);
   protocol::PushBatch batch;
   batch.ops = ledger.PendingOps(ledger.PendingCount());
-  if (batch.ops.empty()) return Status::FailedPrecondition("no pending changes: nothing to export");
-  const uint64_t first = batch.ops.front().device_seq, last = batch.ops.back().device_seq;
+  if (batch.ops.empty() && b.contents.evidence.empty())
+    return Status::FailedPrecondition("no pending changes and no evidence file: nothing to export");
+  if (!batch.ops.empty()) {
+    s.ops = batch.ops.size();
+    s.first_seq = batch.ops.front().device_seq;
+    s.last_seq = batch.ops.back().device_seq;
+  }
   // Deterministic: the same pending ops give the same batch id, so the audit
   // log shows a re-exported bundle as the same batch.
-  batch.batch_id =
-      "bundle-" + ledger.device_id() + "-" + std::to_string(first) + "-" + std::to_string(last);
-  Bundle b;
+  batch.batch_id = "bundle-" + ledger.device_id() + "-" + std::to_string(s.first_seq) + "-" +
+                   std::to_string(s.last_seq);
   b.kind = BundleKind::kSchoolToDistrict;
   b.contents.school_id = ledger.school_id();
   b.contents.device_id = ledger.device_id();
@@ -122,12 +199,13 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
   b.signer_cert_pem = *cert;
   auto sealed = SealBundle(b, *key);
   if (!sealed.ok()) return sealed.status().Annotate(identity_dir);
-  if (summary) *summary = {ledger.school_id(), ledger.device_id(), batch.ops.size(), first, last};
+  if (summary) *summary = std::move(s);
   return sealed;
 }
 
 Result<DistrictImportSummary> ImportDistrictBundle(Ledger& ledger, const std::string& identity_dir,
-                                                   std::string_view bytes) {
+                                                   std::string_view bytes,
+                                                   LocalEvidenceStore* evidence) {
   auto id = LoadIdentity(identity_dir);
   if (!id.ok()) return id.status();
   auto key = LoadLogKey(identity_dir);
@@ -159,6 +237,8 @@ Result<DistrictImportSummary> ImportDistrictBundle(Ledger& ledger, const std::st
   s.ops = pull->ops.size();
   s.conflicts = pull->conflicts.size();
   s.cursor_after = ledger.pull_cursor();
+  if (evidence)
+    RECTIFY_RETURN_IF_ERROR(StoreDistrictEvidence(ledger, *evidence, bundle.contents.evidence, &s));
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "protocol/evidence_session.h"
+#include "shared/sha256.h"
 
 namespace rectify {
 
@@ -94,6 +95,28 @@ Status LocalEvidenceStore::CommitPart(const std::string& sha256) {
                               "; discarded");
   }
   fs::rename(PartPath(sha256), PathOf(sha256), ec);
+  if (ec) return Status::IOError("cannot store evidence " + sha256 + ": " + ec.message());
+  return Status::OK();
+}
+
+Status LocalEvidenceStore::PutBlob(const std::string& sha256, std::string_view bytes) {
+  if (HashToHex(Sha256(bytes)) != sha256)
+    return Status::Corruption("evidence " + sha256 + ": the bytes do not hash to the name");
+  if (Has(sha256)) return Status::OK();
+  RECTIFY_RETURN_IF_ERROR(EnsureDir());
+  const std::string tmp = PathOf(sha256) + ".adding";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return Status::IOError("cannot write " + tmp);
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, PathOf(sha256), ec);
   if (ec) return Status::IOError("cannot store evidence " + sha256 + ": " + ec.message());
   return Status::OK();
 }

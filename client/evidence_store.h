@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "shared/status.h"
 
@@ -39,6 +40,10 @@ class LocalEvidenceStore {
   // Verifies the .part against its name and makes it the blob; on a mismatch
   // the .part is deleted and Corruption returned.
   Status CommitPart(const std::string& sha256);
+  // Stores `bytes` as the blob `sha256` (temp file + rename) unless already
+  // held; Corruption if the bytes do not hash to the name (nothing written).
+  // For files that arrive whole, e.g. inside an offline bundle.
+  Status PutBlob(const std::string& sha256, std::string_view bytes);
   // Copies a complete blob to `out_path` atomically (temp file + rename),
   // checking its hash first.
   Status Export(const std::string& sha256, const std::string& out_path) const;

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <variant>
 
 #include "protocol/messages.h"
+#include "server/evidence_store.h"
 #include "server/pki.h"
 #include "server/revocation_list.h"
 #include "server/serve_wiring.h"
@@ -16,6 +19,7 @@
 #include "shared/audit_leaf.h"
 #include "shared/bundle_format.h"
 #include "shared/checkpoint.h"
+#include "shared/sha256.h"
 #include "shared/x509_identity.h"
 
 namespace rectify {
@@ -31,6 +35,7 @@ constexpr char kExportDevice[] = "rectifyd-bundle-export";
 
 struct Service {
   std::unique_ptr<SqliteStore> store;
+  std::unique_ptr<EvidenceStore> evidence;  // DIR/evidence, as `rectifyd serve`
   std::unique_ptr<SyncServiceImpl> impl;
 };
 
@@ -43,12 +48,16 @@ Result<Service> OpenService(const std::string& data_dir,
   if (!key.ok()) return key.status();
   auto store = SqliteStore::Open(data_dir);
   if (!store.ok()) return store.status().Annotate("opening " + data_dir + "/rectifyd.db");
+  auto evidence = EvidenceStore::Open(data_dir + "/evidence");
+  if (!evidence.ok()) return evidence.status();
   SyncServiceOptions so;
   so.is_revoked = std::move(is_revoked);
   so.log = std::move(log);
   so.log_name = *name;
+  so.evidence = evidence->get();
   Service s;
   s.store = std::move(*store);
+  s.evidence = std::move(*evidence);
   s.impl =
       std::make_unique<SyncServiceImpl>(*s.store, std::move(*key), SystemClock::Instance(), so);
   return s;
@@ -121,6 +130,141 @@ Result<std::vector<BundleRejection>> Rejections(Store& store, const std::string&
   return out;
 }
 
+// Puts one verified file through the online path (tenancy rule, chunk and
+// whole-file hashes), continuing from whatever the store already holds.
+// True if this call completed it, false if it was complete already.
+Result<bool> PutWholeEvidence(SyncServiceImpl& impl, const EvidenceStore& store,
+                              const protocol::SessionContext& ctx, const std::string& sha,
+                              const std::string& bytes) {
+  bool was_complete = false;
+  store.Held(sha, &was_complete);
+  protocol::ChunkPut put;
+  put.sha256 = sha;
+  put.total_size = bytes.size();
+  uint64_t offset = 0;
+  bool retried = false;
+  while (true) {
+    put.offset = offset;
+    put.bytes = bytes.substr(static_cast<size_t>(offset), protocol::kMaxEvidenceChunk);
+    put.chunk_sha256 = HashBytes(Sha256(put.bytes));
+    auto ack = impl.PutEvidenceChunk(ctx, put);
+    if (!ack.ok()) {
+      // A leftover .part of another upload that did not match: the store
+      // deleted it; start once more from the beginning.
+      if (!retried && ack.status().message().find("file hash mismatch") != std::string::npos) {
+        retried = true;
+        offset = 0;
+        continue;
+      }
+      return ack.status();
+    }
+    if (ack->complete) return !was_complete;
+    if (ack->next_offset == offset || ack->next_offset > bytes.size())
+      return Status::Internal("evidence " + sha + ": the store made no progress at offset " +
+                              std::to_string(offset));
+    offset = ack->next_offset;
+  }
+}
+
+// After the ops: every bundled file whose hash the school records.
+Status StoreSchoolEvidence(Service& service, const protocol::SessionContext& ctx,
+                           const std::vector<BundleEvidence>& evidence, BundleImportSummary* s) {
+  for (const BundleEvidence& e : evidence) {
+    ++s->evidence_files;
+    auto stored =
+        PutWholeEvidence(*service.impl, *service.evidence, ctx, e.sha256, JoinBundleEvidence(e));
+    if (!stored.ok()) {
+      const Status& st = stored.status();
+      // Not recorded in the school (e.g. its op was rejected) or over the
+      // server's size limit: the same answers an online upload gets.
+      if (st.code() == Status::Code::kPermissionDenied ||
+          st.code() == Status::Code::kInvalidArgument) {
+        s->evidence_skipped.push_back(e.sha256 + ": " + st.message());
+        continue;
+      }
+      return st.Annotate("storing evidence " + e.sha256);
+    }
+    if (*stored) {
+      ++s->evidence_stored;
+      s->evidence_bytes += e.size;
+    } else {
+      ++s->evidence_held;
+    }
+  }
+  return Status::OK();
+}
+
+// The distinct evidence hashes the ops name, in op order.
+std::vector<std::string> EvidenceNamedBy(const std::vector<protocol::ServerOp>& ops) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& [seq, op] : ops) {
+    if (op.entity != "evidence") continue;
+    const FieldChange* f = op.Find("sha256");
+    if (!f || !std::holds_alternative<std::string>(f->value)) continue;
+    const std::string& sha = std::get<std::string>(f->value);
+    if (EvidenceStore::ValidSha(sha) && seen.insert(sha).second) out.push_back(sha);
+  }
+  return out;
+}
+
+// Reads a complete blob through the online path (tenancy rule included).
+Result<std::string> GetWholeEvidence(SyncServiceImpl& impl, const protocol::SessionContext& ctx,
+                                     const std::string& sha, uint64_t max_bytes) {
+  std::string bytes;
+  protocol::ChunkGet get;
+  get.sha256 = sha;
+  while (true) {
+    get.offset = bytes.size();
+    auto data = impl.GetEvidenceChunk(ctx, get);
+    if (!data.ok()) return data.status();
+    if (data->total_size > max_bytes)
+      return Status::FailedPrecondition(std::to_string(data->total_size) +
+                                        " bytes would pass --max-evidence-mb");
+    bytes += data->bytes;
+    if (bytes.size() >= data->total_size) return bytes;
+    if (data->bytes.empty()) return Status::IOError("evidence " + sha + " ended early");
+  }
+}
+
+Status AddDistrictEvidence(SyncServiceImpl& impl, const protocol::SessionContext& ctx,
+                           const DistrictExportOptions& o,
+                           const std::vector<protocol::ServerOp>& ops, BundleContents* c,
+                           DistrictExportSummary* s) {
+  uint64_t budget = o.max_evidence_bytes;
+  for (const std::string& sha : EvidenceNamedBy(ops)) {
+    auto bytes = GetWholeEvidence(impl, ctx, sha, budget);
+    if (!bytes.ok()) {
+      const Status& st = bytes.status();
+      if (st.code() == Status::Code::kNotFound) {
+        ++s->evidence_missing;
+        s->notes.push_back("evidence " + sha + " not carried: not uploaded to the district yet");
+        continue;
+      }
+      if (st.code() == Status::Code::kPermissionDenied) {
+        ++s->evidence_missing;
+        s->notes.push_back("evidence " + sha + " not carried: " + st.message());
+        continue;
+      }
+      if (st.code() == Status::Code::kFailedPrecondition) {
+        ++s->evidence_left_out;
+        s->notes.push_back("evidence " + sha + " left out: " + st.message());
+        continue;
+      }
+      return st.Annotate("reading evidence " + sha);
+    }
+    BundleEvidence e = MakeBundleEvidence(*bytes);
+    if (e.sha256 != sha)
+      return Status::Corruption("evidence " + sha + " in " + o.data_dir +
+                                "/evidence is damaged (it hashes to " + e.sha256 + ")");
+    budget -= e.size;
+    ++s->evidence_files;
+    s->evidence_bytes += e.size;
+    c->evidence.push_back(std::move(e));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<BundleImportSummary> ImportSchoolBundle(const std::string& data_dir,
@@ -171,6 +315,7 @@ Result<BundleImportSummary> ImportSchoolBundle(const std::string& data_dir,
   // server running beside us may add leaves too: never report below zero.)
   const uint64_t added = *after - *before;
   summary.replayed = added >= summary.ops ? 0 : summary.ops - added;
+  RECTIFY_RETURN_IF_ERROR(StoreSchoolEvidence(*service, ctx, bundle->contents.evidence, &summary));
   return summary;
 }
 
@@ -212,9 +357,13 @@ Result<std::string> ExportDistrictBundle(const DistrictExportOptions& o,
   b.contents.body = protocol::EncodeBody(all);
   b.contents.rejections = std::move(*rejections);
   b.signer_cert_pem = *cert;
+  DistrictExportSummary s;
+  if (o.evidence)
+    RECTIFY_RETURN_IF_ERROR(AddDistrictEvidence(*service->impl, ctx, o, all.ops, &b.contents, &s));
   auto sealed = SealBundle(b, *key);
   if (!sealed.ok()) return sealed.status();
   if (summary) {
+    *summary = std::move(s);
     summary->ops = all.ops.size();
     summary->conflicts = all.conflicts.size();
     summary->rejections = b.contents.rejections.size();

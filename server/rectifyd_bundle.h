@@ -11,7 +11,8 @@ namespace rectify {
 
 // Registers `rectifyd bundle import --data DIR FILE` and
 // `rectifyd bundle export --data DIR --school ID [--since SEQ]
-// [--known-size N] FILE`, each storing its exit status in *exit_code.
+// [--known-size N] [--no-evidence] [--max-evidence-mb N] FILE`, each storing its exit status in
+// *exit_code.
 void AddBundleCommand(CLI::App& app, int* exit_code);
 
 }  // namespace rectify

@@ -6,12 +6,15 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
+
+#include "shared/sha256.h"
 
 namespace rectify {
 
@@ -20,10 +23,9 @@ void serialize(A& ar, BundleRejection& r) {
   ar(r.device_id, r.device_seq, r.reason);
 }
 
-template <class A>
-void serialize(A& ar, BundleContents& c) {
-  ar(c.school_id, c.device_id, c.body, c.rejections);
-}
+// BundleContents are written by hand (EncodeContents/DecodeContents): the
+// field list depends on the version, and evidence counts are checked against
+// their limits before anything is allocated for them.
 
 namespace {
 
@@ -79,25 +81,82 @@ bool GetSection(std::string_view in, size_t* pos, std::string_view* section) {
   return true;
 }
 
+void SaveEvidence(cereal::PortableBinaryOutputArchive& ar, const std::vector<BundleEvidence>& ev) {
+  ar(static_cast<uint64_t>(ev.size()));
+  for (const BundleEvidence& e : ev) {
+    ar(e.sha256, e.size, static_cast<uint64_t>(e.chunks.size()));
+    for (const BundleEvidenceChunk& c : e.chunks) ar(c.bytes, c.digest);
+  }
+}
+
+Status LoadEvidence(cereal::PortableBinaryInputArchive& ar, std::vector<BundleEvidence>* ev) {
+  uint64_t files = 0;
+  ar(files);
+  if (files > kMaxBundleEvidenceFiles)
+    return Status::Corruption("bundle claims " + std::to_string(files) +
+                              " evidence files, over the limit of " +
+                              std::to_string(kMaxBundleEvidenceFiles));
+  ev->resize(static_cast<size_t>(files));
+  for (BundleEvidence& e : *ev) {
+    uint64_t chunks = 0;
+    ar(e.sha256, e.size, chunks);
+    if (chunks > kMaxBundleEvidenceChunks)
+      return Status::Corruption("evidence " + e.sha256.substr(0, 64) + " claims " +
+                                std::to_string(chunks) + " chunks, over the limit of " +
+                                std::to_string(kMaxBundleEvidenceChunks));
+    e.chunks.resize(static_cast<size_t>(chunks));
+    for (BundleEvidenceChunk& c : e.chunks) ar(c.bytes, c.digest);
+  }
+  return Status::OK();
+}
+
+uint8_t VersionFor(const BundleContents& c) {
+  return c.evidence.empty() ? kBundleVersionNoEvidence : kBundleVersion;
+}
+
 std::string EncodeContents(const BundleContents& c) {
   std::ostringstream os(std::ios::binary);
   {
     cereal::PortableBinaryOutputArchive ar(os);
-    ar(const_cast<BundleContents&>(c));
+    ar(c.school_id, c.device_id, c.body, c.rejections);
+    if (VersionFor(c) >= 2) SaveEvidence(ar, c.evidence);
   }
   return os.str();
 }
 
-Status DecodeContents(std::string_view bytes, BundleContents* out) {
+Status DecodeContents(std::string_view bytes, uint8_t version, BundleContents* out) {
   try {
     std::istringstream is(std::string(bytes), std::ios::binary);
     cereal::PortableBinaryInputArchive ar(is);
-    ar(*out);
+    ar(out->school_id, out->device_id, out->body, out->rejections);
+    if (version >= 2) RECTIFY_RETURN_IF_ERROR(LoadEvidence(ar, &out->evidence));
     if (is.peek() != std::char_traits<char>::eof())
       return Status::Corruption("bundle contents have trailing bytes");
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("bundle contents are malformed: ") + e.what());
   }
+  return Status::OK();
+}
+
+bool IsShaHex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// The entries one by one, then no hash twice.
+Status VerifyAllEvidence(const std::vector<BundleEvidence>& ev) {
+  std::vector<std::string_view> names;
+  names.reserve(ev.size());
+  for (const BundleEvidence& e : ev) {
+    RECTIFY_RETURN_IF_ERROR(VerifyBundleEvidence(e));
+    names.push_back(e.sha256);
+  }
+  std::sort(names.begin(), names.end());
+  auto dup = std::adjacent_find(names.begin(), names.end());
+  if (dup != names.end())
+    return Status::Corruption("evidence " + std::string(*dup) + " appears twice in the bundle");
   return Status::OK();
 }
 
@@ -129,6 +188,53 @@ const char* BundleKindName(BundleKind k) {
   return k == BundleKind::kSchoolToDistrict ? "school->district" : "district->school";
 }
 
+BundleEvidence MakeBundleEvidence(std::string_view file) {
+  BundleEvidence e;
+  e.sha256 = HashToHex(Sha256(file));
+  e.size = file.size();
+  for (size_t at = 0; at < file.size(); at += kBundleEvidenceChunk) {
+    BundleEvidenceChunk c;
+    c.bytes = std::string(file.substr(at, kBundleEvidenceChunk));
+    c.digest = HashBytes(Sha256(c.bytes));
+    e.chunks.push_back(std::move(c));
+  }
+  return e;
+}
+
+std::string JoinBundleEvidence(const BundleEvidence& e) {
+  std::string out;
+  out.reserve(static_cast<size_t>(e.size));
+  for (const BundleEvidenceChunk& c : e.chunks) out += c.bytes;
+  return out;
+}
+
+Status VerifyBundleEvidence(const BundleEvidence& e) {
+  if (!IsShaHex(e.sha256))
+    return Status::Corruption("bundle evidence name is not 64 lowercase hex digits: '" +
+                              e.sha256.substr(0, 64) + "'");
+  const std::string what = "evidence " + e.sha256;
+  if (e.size == 0 || e.chunks.empty()) return Status::Corruption(what + ": empty file");
+  uint64_t total = 0;
+  for (size_t i = 0; i < e.chunks.size(); ++i) {
+    const BundleEvidenceChunk& c = e.chunks[i];
+    const std::string chunk = what + " chunk " + std::to_string(i + 1);
+    if (c.bytes.empty() || c.bytes.size() > kBundleEvidenceChunk)
+      return Status::Corruption(chunk + ": " + std::to_string(c.bytes.size()) + " bytes, not 1.." +
+                                std::to_string(kBundleEvidenceChunk));
+    if (HashBytes(Sha256(c.bytes)) != c.digest)
+      return Status::Corruption(chunk + ": hash mismatch");
+    total += c.bytes.size();
+  }
+  if (total != e.size)
+    return Status::Corruption(what + ": the chunks hold " + std::to_string(total) +
+                              " bytes but the size says " + std::to_string(e.size));
+  const std::string whole = HashToHex(Sha256(JoinBundleEvidence(e)));
+  if (whole != e.sha256)
+    return Status::Corruption(what + ": whole-file hash mismatch (the bytes hash to " + whole +
+                              ")");
+  return Status::OK();
+}
+
 Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem) {
   auto bio = MemBio(key_pem);
   PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
@@ -140,7 +246,7 @@ Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem) {
   const std::string contents = EncodeContents(bundle.contents);
   if (contents.size() > kMaxSection) return Status::InvalidArgument("bundle too large");
   std::string out(kBundleMagic, kMagicLen);
-  out.push_back(static_cast<char>(kBundleVersion));
+  out.push_back(static_cast<char>(VersionFor(bundle.contents)));
   out.push_back(static_cast<char>(bundle.kind));
   PutU32(&out, static_cast<uint32_t>(contents.size()));
   out += contents;
@@ -157,9 +263,10 @@ Result<Bundle> OpenBundle(std::string_view in) {
   if (in.size() < kMagicLen + 2 ||
       in.substr(0, kMagicLen) != std::string_view(kBundleMagic, kMagicLen))
     return Status::Corruption("not a Rectify bundle (bad magic or truncated header)");
-  if (static_cast<uint8_t>(in[kMagicLen]) != kBundleVersion)
-    return Status::Corruption("unsupported bundle version " +
-                              std::to_string(static_cast<uint8_t>(in[kMagicLen])));
+  const uint8_t version = static_cast<uint8_t>(in[kMagicLen]);
+  if (version != kBundleVersionNoEvidence && version != kBundleVersion)
+    return Status::Corruption("unsupported bundle version " + std::to_string(version) +
+                              " (this program reads versions 1 and 2)");
   const uint8_t kind = static_cast<uint8_t>(in[kMagicLen + 1]);
   if (kind != 1 && kind != 2)
     return Status::Corruption("unknown bundle kind " + std::to_string(kind));
@@ -179,7 +286,9 @@ Result<Bundle> OpenBundle(std::string_view in) {
   Bundle b;
   b.kind = static_cast<BundleKind>(kind);
   b.signer_cert_pem = std::string(cert_pem);
-  RECTIFY_RETURN_IF_ERROR(DecodeContents(contents, &b.contents));
+  RECTIFY_RETURN_IF_ERROR(DecodeContents(contents, version, &b.contents));
+  // Every evidence byte is checked before any caller can store anything.
+  RECTIFY_RETURN_IF_ERROR(VerifyAllEvidence(b.contents.evidence));
   return b;
 }
 

@@ -5,11 +5,17 @@
 //
 // Envelope, all integers big-endian:
 //   "RECTIFY-BUNDLE\n"  15 bytes magic
-//   u8 version (1)      u8 kind (1 school->district, 2 district->school)
+//   u8 version (1, 2)   u8 kind (1 school->district, 2 district->school)
 //   u32 n  contents     cereal portable binary of BundleContents
 //   u32 n  certificate  the signer's certificate, PEM
 //   u32 n  signature    ECDSA-with-SHA256 (DER) over every byte before it
 // Nothing may follow the signature.
+//
+// Version 2 adds evidence files to the contents (after the rejections);
+// SealBundle writes version 1 when a bundle carries no evidence, so older
+// readers still take it, and OpenBundle reads both. OpenBundle verifies every
+// evidence entry (each chunk's SHA-256, then size and whole-file SHA-256)
+// right after the signature: a bundle that opens carries only intact files.
 //
 // Thread-safe pure functions.
 #pragma once
@@ -24,7 +30,13 @@
 namespace rectify {
 
 inline constexpr char kBundleMagic[] = "RECTIFY-BUNDLE\n";
-inline constexpr uint8_t kBundleVersion = 1;
+inline constexpr uint8_t kBundleVersion = 2;            // the newest version written
+inline constexpr uint8_t kBundleVersionNoEvidence = 1;  // still written without evidence
+// Evidence in bundles (docs/bundles.md): files are cut into chunks of at most
+// kBundleEvidenceChunk bytes, each with its own SHA-256.
+inline constexpr uint32_t kBundleEvidenceChunk = 1u << 20;
+inline constexpr uint64_t kMaxBundleEvidenceFiles = 100000;
+inline constexpr uint64_t kMaxBundleEvidenceChunks = 1024;  // per file: 1 GiB
 
 enum class BundleKind : uint8_t { kSchoolToDistrict = 1, kDistrictToSchool = 2 };
 const char* BundleKindName(BundleKind k);  // "school->district", "district->school"
@@ -38,6 +50,20 @@ struct BundleRejection {
   bool operator==(const BundleRejection&) const = default;
 };
 
+struct BundleEvidenceChunk {
+  std::string bytes;   // 1 .. kBundleEvidenceChunk bytes
+  std::string digest;  // SHA-256 of `bytes`, 32 raw bytes
+  bool operator==(const BundleEvidenceChunk&) const = default;
+};
+
+// One evidence file: its content address and its bytes, chunked.
+struct BundleEvidence {
+  std::string sha256;  // SHA-256 of the whole file, 64 lowercase hex digits
+  uint64_t size = 0;   // > 0, the sum of the chunk sizes
+  std::vector<BundleEvidenceChunk> chunks;
+  bool operator==(const BundleEvidence&) const = default;
+};
+
 struct BundleContents {
   std::string school_id;
   std::string device_id;  // school bundles: the ledger's device id; else empty
@@ -45,6 +71,7 @@ struct BundleContents {
   // school->district, a PullResponse for district->school.
   std::string body;
   std::vector<BundleRejection> rejections;  // district->school only
+  std::vector<BundleEvidence> evidence;     // version 2; distinct hashes
   bool operator==(const BundleContents&) const = default;
 };
 
@@ -54,14 +81,28 @@ struct Bundle {
   std::string signer_cert_pem;
 };
 
-// Serialises and signs. `key_pem` is the signer's private key (PEM, EC
-// P-256 or any key OpenSSL signs SHA-256 digests with); it must match
+// Cuts `file` (non-empty) into chunks and names it by its SHA-256.
+BundleEvidence MakeBundleEvidence(std::string_view file);
+
+// The file's bytes: the chunks joined (no checks: see VerifyBundleEvidence).
+std::string JoinBundleEvidence(const BundleEvidence& e);
+
+// Corruption unless the name is 64 lowercase hex digits, every chunk is 1 ..
+// kBundleEvidenceChunk bytes and hashes to its digest ("evidence <sha> chunk
+// N: hash mismatch", N counted from 1), the chunk sizes add up to `size` and
+// the joined bytes hash to the name.
+Status VerifyBundleEvidence(const BundleEvidence& e);
+
+// Serialises and signs (version 1 if contents.evidence is empty, else 2). `key_pem` is the signer's
+// private key (PEM, EC P-256 or any key OpenSSL signs SHA-256 digests with); it must match
 // `signer_cert_pem` (checked: InvalidArgument otherwise).
 Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem);
 
-// Parses and checks the signature against the embedded certificate's key.
-// Corruption for truncation, trailing bytes, a bad magic/version/kind or a
-// bad signature. Does NOT check who signed: see VerifyBundleSigner.
+// Parses and checks the signature against the embedded certificate's key,
+// then every evidence entry (VerifyBundleEvidence; no hash twice).
+// Corruption for truncation, trailing bytes, a bad magic/version/kind, a
+// bad signature, absurd counts or damaged evidence. Does NOT check who signed: see
+// VerifyBundleSigner.
 Result<Bundle> OpenBundle(std::string_view bytes);
 
 // PermissionDenied unless `cert_pem` chains to the CA in `ca_pem` (and is

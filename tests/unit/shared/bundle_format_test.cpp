@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "shared/sha256.h"
+
 namespace rectify {
 namespace {
 
@@ -158,6 +160,124 @@ TEST_CASE("a wrong key, a foreign CA and a mismatched key are refused") {
   REQUIRE(opened.ok());
   CHECK(VerifyBundleSigner(opened->signer_cert_pem, f.ca.cert_pem).code() ==
         Status::Code::kPermissionDenied);
+}
+
+// A deterministic file of `n` bytes.
+std::string FileBytes(size_t n, uint8_t seed) {
+  std::string s(n, '\0');
+  uint32_t x = 2463534242u + seed;
+  for (auto& c : s) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    c = static_cast<char>(x);
+  }
+  return s;
+}
+
+Bundle WithEvidence(const TestCert& signer) {
+  Bundle b = Sample(signer);
+  b.contents.evidence.push_back(MakeBundleEvidence(FileBytes(kBundleEvidenceChunk * 2 + 7, 1)));
+  b.contents.evidence.push_back(MakeBundleEvidence("a one-line scan"));
+  return b;
+}
+
+TEST_CASE("evidence is cut into hashed chunks and survives a round trip in a version 2 bundle") {
+  Fixture f;
+  Bundle in = WithEvidence(f.device);
+  const BundleEvidence& big = in.contents.evidence[0];
+  REQUIRE(big.chunks.size() == 3);
+  CHECK(big.chunks[0].bytes.size() == kBundleEvidenceChunk);
+  CHECK(big.chunks[2].bytes.size() == 7);
+  CHECK(big.size == kBundleEvidenceChunk * 2 + 7);
+  CHECK(big.sha256 == HashToHex(Sha256(FileBytes(kBundleEvidenceChunk * 2 + 7, 1))));
+  CHECK(JoinBundleEvidence(big) == FileBytes(kBundleEvidenceChunk * 2 + 7, 1));
+  CHECK(VerifyBundleEvidence(big).ok());
+
+  auto sealed = SealBundle(in, f.device.key_pem);
+  REQUIRE(sealed.ok());
+  CHECK(static_cast<uint8_t>((*sealed)[15]) == 2);
+  auto out = OpenBundle(*sealed);
+  REQUIRE(out.ok());
+  CHECK(out->contents == in.contents);
+}
+
+TEST_CASE("a bundle without evidence is still written and read as version 1") {
+  Fixture f;
+  auto sealed = SealBundle(Sample(f.device), f.device.key_pem);
+  REQUIRE(sealed.ok());
+  CHECK(static_cast<uint8_t>((*sealed)[15]) == 1);
+  auto out = OpenBundle(*sealed);
+  REQUIRE(out.ok());
+  CHECK(out->contents.evidence.empty());
+  // An unknown version is refused by name (the signature would fail anyway).
+  std::string v3 = *sealed;
+  v3[15] = 3;
+  CHECK(OpenBundle(v3).status().message().find("unsupported bundle version 3") !=
+        std::string::npos);
+}
+
+// Re-signed with the right key, so only the evidence checks can catch it.
+Status OpenResigned(const Fixture& f, const Bundle& b) {
+  auto sealed = SealBundle(b, f.device.key_pem);
+  REQUIRE(sealed.ok());
+  return OpenBundle(*sealed).status();
+}
+
+TEST_CASE("altered evidence is refused even when the bundle is validly re-signed") {
+  Fixture f;
+  const Bundle good = WithEvidence(f.device);
+  const std::string sha = good.contents.evidence[0].sha256;
+
+  Bundle b = good;  // one byte of chunk 2 changed, its recorded hash kept
+  b.contents.evidence[0].chunks[1].bytes[100] ^= 0x01;
+  Status st = OpenResigned(f, b);
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK(st.message() == "evidence " + sha + " chunk 2: hash mismatch");
+
+  b = good;  // chunk 3 changed and re-hashed: only the whole-file hash differs
+  b.contents.evidence[0].chunks[2].bytes = "1234567";
+  b.contents.evidence[0].chunks[2].digest = HashBytes(Sha256("1234567"));
+  st = OpenResigned(f, b);
+  CHECK(st.message().find("evidence " + sha + ": whole-file hash mismatch") == 0);
+
+  b = good;  // a chunk left out
+  b.contents.evidence[0].chunks.pop_back();
+  CHECK(OpenResigned(f, b).message().find("the chunks hold") != std::string::npos);
+
+  b = good;  // the size lies
+  b.contents.evidence[1].size += 1;
+  CHECK(OpenResigned(f, b).message().find("but the size says") != std::string::npos);
+
+  b = good;  // the same file twice
+  b.contents.evidence.push_back(good.contents.evidence[1]);
+  CHECK(OpenResigned(f, b).message().find("appears twice") != std::string::npos);
+
+  b = good;  // a name that is not a hash (e.g. a path)
+  b.contents.evidence[1].sha256 = "../../etc/passwd";
+  CHECK(OpenResigned(f, b).message().find("not 64 lowercase hex") != std::string::npos);
+
+  b = good;  // an oversized chunk, though its hashes agree
+  b.contents.evidence[0] = MakeBundleEvidence(FileBytes(kBundleEvidenceChunk + 1, 2));
+  b.contents.evidence[0].chunks[0].bytes += b.contents.evidence[0].chunks[1].bytes;
+  b.contents.evidence[0].chunks[0].digest =
+      HashBytes(Sha256(b.contents.evidence[0].chunks[0].bytes));
+  b.contents.evidence[0].chunks.pop_back();
+  CHECK(OpenResigned(f, b).message().find("chunk 1: " + std::to_string(kBundleEvidenceChunk + 1) +
+                                          " bytes") != std::string::npos);
+
+  CHECK(OpenResigned(f, good).ok());
+}
+
+TEST_CASE("an absurd number of evidence files is refused before they are read") {
+  Fixture f;
+  Bundle b = Sample(f.device);
+  const BundleEvidence tiny = MakeBundleEvidence("x");
+  b.contents.evidence.assign(kMaxBundleEvidenceFiles + 1, tiny);
+  Status st = OpenResigned(f, b);
+  CHECK(st.code() == Status::Code::kCorruption);
+  CHECK(st.message().find("over the limit of " + std::to_string(kMaxBundleEvidenceFiles)) !=
+        std::string::npos);
 }
 
 }  // namespace
