@@ -1,8 +1,12 @@
 // `rectify evidence ...`: evidence files (佐证材料) attached to problems.
 #include "client/cli_evidence.h"
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
+#include <memory>
 
+#include "client/cli_progress.h"
 #include "client/cli_sync.h"
 #include "client/cli_util.h"
 #include "client/evidence_sync.h"
@@ -23,9 +27,65 @@ uint64_t MaxChunksFromEnv() {
   return v ? std::strtoull(v, nullptr, 10) : 0;
 }
 
-EvidenceSyncOptions SyncOptions() {
+// Set by a SIGINT/SIGTERM while an upload or download reconnects.
+std::atomic<bool> g_evidence_stop{false};
+using SignalHandler = void (*)(int);
+SignalHandler g_prev_int = SIG_DFL, g_prev_term = SIG_DFL;
+
+extern "C" void OnEvidenceStop(int sig) {
+  g_evidence_stop = true;
+  // Chain to `rectify sync`'s own handler so its --every loop stops too.
+  const SignalHandler prev = sig == SIGINT ? g_prev_int : g_prev_term;
+  if (prev != SIG_DFL && prev != SIG_IGN && prev != SIG_ERR) prev(sig);
+}
+
+// While alive, a stop signal ends the transfer cleanly (what is in flight is
+// answered, nothing new is sent, no reconnect) instead of being lost in the
+// reconnect loop; only installed where a handler already is (`rectify sync
+// --retries` or `--every`): elsewhere the default (end the process) is what
+// the user wants.
+class StopSignalScope {
+ public:
+  StopSignalScope() {
+    g_evidence_stop = false;
+    g_prev_int = std::signal(SIGINT, SIG_DFL);
+    g_prev_term = std::signal(SIGTERM, SIG_DFL);
+    install_ = g_prev_int != SIG_DFL && g_prev_int != SIG_IGN && g_prev_int != SIG_ERR;
+    std::signal(SIGINT, install_ ? OnEvidenceStop : g_prev_int);
+    std::signal(SIGTERM, install_ ? OnEvidenceStop : g_prev_term);
+  }
+  ~StopSignalScope() {
+    std::signal(SIGINT, g_prev_int);
+    std::signal(SIGTERM, g_prev_term);
+  }
+  StopSignalScope(const StopSignalScope&) = delete;
+  StopSignalScope& operator=(const StopSignalScope&) = delete;
+
+ private:
+  bool install_ = false;
+};
+
+// One progress display per file (docs/evidence.md, "Transfer"): a bar on a
+// terminal, a line per 10 % otherwise, nothing with --json.
+std::function<void(const std::string&, uint64_t, uint64_t)> EvidenceProgress(
+    CliContext& ctx, const std::string& verb) {
+  if (!ProgressBar(ctx, {ProgressUnit::kBytes, "", true})) return {};
+  auto current = std::make_shared<std::string>();
+  auto bar = std::make_shared<std::function<void(uint64_t, uint64_t)>>();
+  return [&ctx, verb, current, bar](const std::string& sha, uint64_t done, uint64_t total) {
+    if (sha != *current) {
+      *current = sha;
+      *bar = ProgressBar(ctx, {ProgressUnit::kBytes, verb + " " + sha.substr(0, 12), true});
+    }
+    if (*bar) (*bar)(done, total);
+  };
+}
+
+EvidenceSyncOptions SyncOptions(CliContext& ctx, const std::string& verb) {
   EvidenceSyncOptions o;
   o.max_chunks = MaxChunksFromEnv();
+  o.progress = EvidenceProgress(ctx, verb);
+  o.stop = [] { return g_evidence_stop.load(); };
   return o;
 }
 
@@ -41,7 +101,8 @@ nlohmann::json ReportJson(const EvidenceSyncReport& r) {
           {"resumed", r.resumed},
           {"uploaded", r.uploaded},
           {"bytes_uploaded", r.bytes_uploaded},
-          {"chunks", r.chunks}};
+          {"chunks", r.chunks},
+          {"connections", r.connections}};
 }
 
 void RunAdd(CliContext& ctx, const EvidenceArgs& a) {
@@ -136,7 +197,8 @@ void RunGet(CliContext& ctx, const EvidenceArgs& a) {
   if (!store.Has(row->sha256)) {
     auto target = ResolveSyncTarget(ledger, a.server, a.identity, a.school);
     if (!target.ok()) return ctx.Fail(target.status());
-    Status st = FetchEvidence(store, row->sha256, *target, SyncOptions());
+    StopSignalScope signals;
+    Status st = FetchEvidence(store, row->sha256, *target, SyncOptions(ctx, "download"));
     if (!st.ok()) return ctx.Fail(st.Annotate("downloading evidence " + row->sha256));
     downloaded = true;
   }
@@ -153,7 +215,8 @@ void RunPush(CliContext& ctx, const EvidenceArgs& a) {
   auto target = ResolveSyncTarget(**l, a.server, a.identity, a.school);
   if (!target.ok()) return ctx.Fail(target.status());
   LocalEvidenceStore store(LocalEvidenceStore::DirFor(ctx.db_path));
-  auto report = SyncEvidence(**l, store, *target, SyncOptions());
+  StopSignalScope signals;
+  auto report = SyncEvidence(**l, store, *target, SyncOptions(ctx, "upload"));
   if (!report.ok()) return ctx.Fail(report.status().Annotate("evidence upload"));
   if (ctx.json) return PrintJson(ctx, ReportJson(*report));
   *ctx.out << "evidence: " << report->uploaded << " uploaded (" << report->bytes_uploaded
@@ -170,13 +233,16 @@ void AddTarget(CLI::App* cmd, EvidenceArgs& a) {
 
 void SyncEvidenceAfterSync(CliContext& ctx, Ledger& ledger, const SyncTarget& target) {
   LocalEvidenceStore store(LocalEvidenceStore::DirFor(ctx.db_path));
-  auto report = SyncEvidence(ledger, store, target, SyncOptions());
+  StopSignalScope signals;
+  auto report = SyncEvidence(ledger, store, target, SyncOptions(ctx, "upload"));
   if (!report.ok())
     return ctx.Warn("evidence upload incomplete (" + report.status().ToString() +
                     "); the next sync resumes it");
   if (report->referenced == 0) return;
   *ctx.err << "evidence: " << report->uploaded << " uploaded (" << report->bytes_uploaded
-           << " bytes), " << report->already_on_server << " already on the server\n";
+           << " bytes), " << report->already_on_server << " already on the server";
+  if (report->connections > 1) *ctx.err << "; " << report->connections << " connections";
+  *ctx.err << "\n";
 }
 
 void AddEvidenceCommands(CLI::App& app, CliContext& ctx) {

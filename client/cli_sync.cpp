@@ -14,6 +14,7 @@
 
 #include "client/cli_context.h"
 #include "client/cli_evidence.h"
+#include "client/cli_progress.h"
 #include "client/cli_util.h"
 #include "client/sync_runner.h"
 
@@ -80,19 +81,6 @@ void PrintSummary(CliContext& ctx, const SyncRun& run) {
            << ", conflicts " << s.conflicts << "; audit log verified at size " << s.tree_size
            << "\n";
   for (const auto& r : s.rejections) *ctx.out << "  rejected: " << r << "\n";
-}
-
-// A one-line progress bar on a terminal; nothing when stderr is not one.
-std::function<void(uint64_t, uint64_t)> ProgressBar(CliContext& ctx) {
-  if (!isatty(STDERR_FILENO) || ctx.json) return {};
-  return [&ctx](uint64_t done, uint64_t total) {
-    if (total == 0) return;
-    const int width = 30;
-    int filled = static_cast<int>(width * std::min<uint64_t>(done, total) / total);
-    *ctx.err << "\r[" << std::string(filled, '#') << std::string(width - filled, '.') << "] "
-             << done << "/" << total << " ops" << std::flush;
-    if (done >= total) *ctx.err << "\n";
-  };
 }
 
 Status Remember(Ledger& ledger, const SyncArgs& a) {

@@ -4,10 +4,21 @@
 // from an offset, then says bye. Bytes come from and go to callbacks, so the
 // session never touches files itself.
 //
+// Transfers are pipelined: up to `window_bytes` of chunks (uploads) or of
+// requested bytes (downloads) are unanswered at any time. The server answers
+// in order over one connection, so every answer must match the oldest
+// request in flight; an answer that cannot (no request in flight, another
+// file, a held offset going backwards, a wrong length) ends the session with
+// Corruption rather than writing or reporting wrong data. An upload ack that
+// is well-formed but says the server holds something other than expected
+// (another device uploads the same file) drains the window and resumes from
+// the server's offset.
+//
 // Ownership: owns copies of the callbacks. Not thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,10 +47,19 @@ struct EvidenceDownload {
   std::function<Status(uint64_t total, uint64_t offset, const std::string& bytes)> write;
 };
 
+// Defaults for a link of a few hundred kbit/s, ~0.5 s round trip and a cut
+// every ~100 KB (docs/evidence.md, "Transfer"): a cut wastes on average half
+// a chunk, and the window must cover bandwidth x round trip plus one chunk.
+inline constexpr uint32_t kDefaultEvidenceChunk = 16u << 10;
+inline constexpr uint32_t kDefaultEvidenceWindow = 64u << 10;
+
 struct EvidenceSessionOptions {
-  uint32_t chunk_bytes = kMaxEvidenceChunk;
+  uint32_t chunk_bytes = kDefaultEvidenceChunk;  // at most kMaxEvidenceChunk
+  // Payload bytes unanswered at once (raised to chunk_bytes if smaller).
+  uint32_t window_bytes = kDefaultEvidenceWindow;
   // Test hook for cut uploads: 0 = no limit; else the session stops (status
-  // Unavailable) instead of sending chunk number max_chunks + 1.
+  // Unavailable, stats().stopped_by_limit) once chunk max_chunks is acked
+  // instead of sending chunk number max_chunks + 1.
   uint64_t max_chunks = 0;
   // (sha256, bytes the server holds, file size) after every acknowledged chunk.
   std::function<void(const std::string&, uint64_t, uint64_t)> progress;
@@ -50,6 +70,13 @@ struct EvidenceSessionStats {
   EvidenceState state;  // the server's answer to the query (query and upload)
   uint64_t chunks_sent = 0, bytes_sent = 0, bytes_received = 0;
   uint64_t files_completed = 0;  // uploads finished by this session
+  // Bytes the server newly acknowledged (uploads) or that were written
+  // (downloads) in this session: > 0 means the connection made progress.
+  uint64_t bytes_progressed = 0;
+  uint64_t max_in_flight_bytes = 0;  // the largest unanswered payload seen
+  uint64_t resyncs = 0;              // uploads resumed from an unexpected server offset
+  bool stopped_by_limit = false;     // ended by the max_chunks test hook
+  bool stopped_on_request = false;   // ended by RequestStop()
 };
 
 class EvidenceSession final : public ConnectionHandler {
@@ -69,6 +96,11 @@ class EvidenceSession final : public ConnectionHandler {
   bool Done() const override { return done_; }
   std::string Summary() const override { return status_.ToString(); }
 
+  // Asks the session to end early but cleanly: no new chunk or request is
+  // sent, and once every one in flight is answered (so the server keeps, or
+  // the caller has written, all of them) the session ends with Unavailable.
+  void RequestStop() { stop_requested_ = true; }
+
   // OK once everything asked for was done and the server said bye.
   const Status& status() const { return status_; }
   const EvidenceSessionStats& stats() const { return stats_; }
@@ -78,15 +110,26 @@ class EvidenceSession final : public ConnectionHandler {
   enum class State { kAwaitHelloAck, kAwaitState, kAwaitAck, kAwaitData, kAwaitBye, kDone };
   EvidenceSession(Mode mode, std::string school_id, EvidenceSessionOptions options);
 
+  struct InFlight {
+    uint64_t offset;
+    uint64_t len;
+  };
+
   void Handle(const Frame& frame);
   void OnState(const Frame& frame);
   void OnAck(const Frame& frame);
   void OnData(const Frame& frame);
-  void NextUpload();                // the next unfinished file, or bye
-  void SendChunk(uint64_t offset);  // of uploads_[current_]
-  void SendGet();
+  void NextUpload();  // the next unfinished file, or bye
+  void StartFile(uint64_t held);
+  void FillUploadWindow();  // sends chunks of uploads_[current_] while the window allows
+  bool SendChunk();         // the chunk at next_offset_; false if the session ended
+  void FillDownloadWindow();
+  void SendGet(uint64_t offset, uint64_t len);
   void SendBye();
   void Finish(Status st);
+  bool WindowAllows(uint64_t len) const;
+  bool StopNow();  // true if the session ended (or must wait) because of a stop request
+  void TrackInFlight(uint64_t offset, uint64_t len);
 
   Mode mode_;
   EvidenceSessionOptions options_;
@@ -95,15 +138,25 @@ class EvidenceSession final : public ConnectionHandler {
   uint8_t version_ = kProtocolVersion;
   std::string out_;
   bool done_ = false;
+  bool stop_requested_ = false;
   Status status_ = Status::Unavailable("evidence session not finished");
   EvidenceSessionStats stats_;
 
   std::vector<std::string> query_;
   std::vector<EvidenceUpload> uploads_;
   size_t current_ = 0;
-  uint64_t sent_offset_ = 0;
+  // Requests unanswered, oldest first, and their payload bytes.
+  std::deque<InFlight> in_flight_;
+  uint64_t in_flight_bytes_ = 0;
+  // Uploads: next byte to send, the server's last acked offset, the offset
+  // the file was (re)started from, and whether acks disagreed (drain, resume).
+  uint64_t next_offset_ = 0, acked_ = 0, started_at_ = 0;
+  bool resync_ = false, file_complete_ = false;
   int stalls_ = 0;
   EvidenceDownload download_;
+  uint64_t total_size_ = 0;  // downloads: known after the first answer
+  bool total_known_ = false;
+  uint64_t requested_ = 0;  // downloads: next offset to ask for
 };
 
 }  // namespace rectify::protocol

@@ -35,10 +35,16 @@ void ServerSession::OnBytes(std::string_view data) {
   if (done_) return;
   Status st = decoder_.Feed(data);
   if (!st.ok()) return Fail(st);
-  while (!done_ && decoder_.HasFrame()) Handle(decoder_.Pop());
+  bool framed = false;
+  while (!done_ && decoder_.HasFrame()) {
+    Handle(decoder_.Pop());
+    framed = true;
+  }
+  // The deadline is per frame: a pipelining client (evidence chunks) may
+  // never leave the buffer empty, so a finished frame restarts the clock.
   if (decoder_.buffered() == 0) {
     partial_since_ms_ = -1;
-  } else if (partial_since_ms_ < 0) {
+  } else if (partial_since_ms_ < 0 || framed) {
     partial_since_ms_ = service_.NowMillis();
   }
 }

@@ -88,18 +88,19 @@ TEST_CASE("evidence: resumable upload, download by the school, dedupe, tenant is
   // Size limit on the device.
   CHECK(f.Rectify("pc1", {"evidence", "add", "1", file, "--max-bytes", "1000"}).rc != 0);
 
-  // The upload is cut after 3 chunks: the sync itself succeeds, the rest waits.
+  // The upload is cut after 3 chunks (16 KiB each, the default): the sync
+  // itself succeeds, the rest waits.
   ::setenv("RECTIFY_EVIDENCE_MAX_CHUNKS", "3", 1);
   Ran cut = f.Sync("pc1", addr);
   ::unsetenv("RECTIFY_EVIDENCE_MAX_CHUNKS");
   CHECK(cut.err.find("evidence upload incomplete") != std::string::npos);
-  CHECK(std::filesystem::file_size(f.data + "/evidence/" + sha + ".part") == 3 * 262144);
+  CHECK(std::filesystem::file_size(f.data + "/evidence/" + sha + ".part") == 3 * 16384);
 
   // It resumes where it stopped: only the missing tail crosses the link.
   json pushed = json::parse(f.Ok("pc1", {"--json", "evidence", "push"}).out);
   CHECK(pushed["resumed"] == 1);
   CHECK(pushed["uploaded"] == 1);
-  CHECK(pushed["bytes_uploaded"] == bytes.size() - 3 * 262144);
+  CHECK(pushed["bytes_uploaded"] == bytes.size() - 3 * 16384);
   CHECK(ReadAll(f.data + "/evidence/" + sha) == bytes);
   CHECK_FALSE(std::filesystem::exists(f.data + "/evidence/" + sha + ".part"));
   json listed = json::parse(f.Ok("pc1", {"--json", "evidence", "list", "1"}).out);
