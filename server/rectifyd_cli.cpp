@@ -121,6 +121,7 @@ struct ServeArgs {
   std::string handshake_timeout = "10s";
   std::string session_limit = "30m";
   int threads = 2;
+  uint64_t max_evidence_mb = 100;
   bool echo = false;
   bool json = false;
 };
@@ -161,6 +162,7 @@ int RunServe(const ServeArgs& a) {
     ServeOptions so;
     so.is_revoked = o.is_revoked;
     so.log = ServerLog;
+    so.max_evidence_bytes = a.max_evidence_mb << 20;
     auto opened = SyncServer::Open(a.data_dir, std::move(so));
     if (!opened.ok()) return ReportFailure("serve", opened.status(), a.json);
     sync = std::move(*opened);
@@ -266,6 +268,10 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--session-limit", args->session_limit, "longest session allowed")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "I/O threads")->capture_default_str();
+  cmd->add_option("--max-evidence-mb", args->max_evidence_mb,
+                  "largest evidence file accepted by upload, in MiB")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))
+      ->capture_default_str();
   cmd->add_flag("--echo", args->echo,
                 "diagnostic: echo frames instead of syncing (tests the TLS setup end to end)");
   cmd->add_flag("--json", args->json, "print the listening event as JSON");

@@ -73,7 +73,9 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Open(const std::string& data_dir
   if (!key.ok()) return key.status();
   auto store = SqliteStore::Open(data_dir);
   if (!store.ok()) return store.status().Annotate("opening " + data_dir + "/rectifyd.db");
-  auto evidence = EvidenceStore::Open(data_dir + "/evidence");
+  EvidenceStoreOptions evidence_options;
+  evidence_options.max_file_bytes = options.max_evidence_bytes;
+  auto evidence = EvidenceStore::Open(data_dir + "/evidence", evidence_options);
   if (!evidence.ok()) return evidence.status();
   return std::unique_ptr<SyncServer>(new SyncServerImpl(
       std::move(*store), std::move(*key), std::move(options), *log_name, std::move(*evidence)));

@@ -22,6 +22,7 @@ struct ServeOptions {
   std::function<bool(const std::string& device_id)> is_revoked;
   // One line per notable event (refused tenant access, clamped clock …). No secrets.
   std::function<void(const std::string& line)> log;
+  uint64_t max_evidence_bytes = 100ull << 20;  // larger evidence uploads are refused
 };
 
 class SyncServer {

@@ -135,4 +135,32 @@ TEST_CASE("evidence: resumable upload, download by the school, dedupe, tenant is
   CHECK_FALSE(std::filesystem::exists(f.dir / "stolen.jpg"));
 }
 
+TEST_CASE("evidence: a file over the server's --max-evidence-mb is refused by name, the ops stay") {
+  Fixture f;
+  Server server(f.data, f.dir / "server.log", {"--max-evidence-mb", "1"});
+  const std::string addr = server.address();
+  f.Sync("aud", addr, {"--school", "s1"});
+  f.Ok("aud", {"import", RECTIFY_TEST_DATA "/seed000.csv"});
+  f.Sync("aud", addr);
+  f.Sync("pc1", addr);
+  const std::string file = f.dir / "big.pdf";
+  std::ofstream(file, std::ios::binary) << RandomBytes(2 * 1024 * 1024);
+  const std::string sha =
+      json::parse(f.Ok("pc1", {"--json", "evidence", "add", "1", file}).out)["sha256"];
+  // The sync of the op succeeds; the upload is refused with the server's reason.
+  Ran synced = f.Sync("pc1", addr);
+  CHECK(synced.err.find("over the server's limit of 1048576") != std::string::npos);
+  Ran push = f.Rectify("pc1", {"evidence", "push"});
+  CHECK(push.rc != 0);
+  CHECK(push.err.find("over the server's limit") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(f.data + "/evidence/" + sha));
+  // The op naming the file arrived all the same (it is in the audit log).
+  json listed = json::parse(f.Ok("pc1", {"--json", "evidence", "list", "1"}).out);
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["uploaded"] == false);
+  // A bad value is refused by the command line.
+  Ran bad = Exec({kRectifyd, "serve", "--data", f.data, "--max-evidence-mb", "0"}, f.dir.path);
+  CHECK(bad.rc != 0);
+}
+
 }  // namespace rectify::test
