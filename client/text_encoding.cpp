@@ -5,42 +5,13 @@
 #include <cerrno>
 #include <string>
 
+#include "shared/utf8.h"
+
 namespace rectify {
 
 namespace {
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-
-bool IsContinuation(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Length of the well-formed sequence starting at s[i], or 0. Follows the
-// table of well-formed byte sequences in the Unicode standard (D92), which
-// rules out overlongs and surrogates by narrowing the second byte's range.
-size_t SequenceLength(std::string_view s, size_t i) {
-  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = at(i);
-  if (c < 0x80) return 1;
-  size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (at(i + 1) < lo || at(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k)
-    if (!IsContinuation(at(i + k))) return 0;
-  return len;
-}
 
 // Decodes GB18030 with glibc iconv. On failure returns the offset of the
 // byte iconv stopped at.
@@ -70,7 +41,7 @@ Result<std::string> DecodeGb18030(std::string_view bytes, size_t* bad_offset) {
 std::optional<size_t> FirstInvalidUtf8(std::string_view bytes) {
   size_t i = 0;
   while (i < bytes.size()) {
-    size_t len = SequenceLength(bytes, i);
+    size_t len = Utf8SequenceLength(bytes, i);
     if (len == 0) return i;
     i += len;
   }

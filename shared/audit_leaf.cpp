@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shared/base64.h"
+#include "shared/utf8.h"
 
 namespace rectify {
 namespace {
@@ -12,43 +13,6 @@ namespace {
 using Json = nlohmann::json;
 constexpr uint64_t kVersion = 1;
 constexpr size_t kFieldCount = 16;  // the 15 AuditLeaf fields (op as "op") plus "v"
-
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above
-// U+10FFFF. The same bytes nlohmann's strict dump accepts.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // bounds of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len) return false;
-    const auto c1 = static_cast<unsigned char>(s[i + 1]);
-    if (c1 < lo || c1 > hi) return false;
-    for (size_t k = 2; k < len; ++k) {
-      const auto ck = static_cast<unsigned char>(s[i + k]);
-      if (ck < 0x80 || ck > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 // The canonical writer, by hand: building a nlohmann object per leaf was a
 // quarter of the server's cost per op (docs/PERFORMANCE.md). The bytes are
