@@ -20,64 +20,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/fault_proxy_harness.h"
 #include "tests/integration/process.h"
 
 namespace rectify::test {
 namespace {
 
 using nlohmann::json;
-
-const std::string kProxy = std::string(RECTIFY_BIN_DIR) + "/tests/fault_proxy";
-
-Ran Must(const std::vector<std::string>& args, const std::string& scratch) {
-  Ran r = Exec(args, scratch);
-  INFO("command: " << args[1] << " " << (args.size() > 2 ? args[2] : "") << "\nstdout: " << r.out
-                   << "\nstderr: " << r.err);
-  REQUIRE(r.rc == 0);
-  return r;
-}
-
-struct ProxyStats {
-  uint64_t c2s = 0, s2c = 0;
-  int connections = 0, cuts = 0;
-};
-
-// A fault_proxy in front of the server; its per-connection lines are summed
-// when it stops.
-class Proxy {
- public:
-  Proxy(const std::string& target, std::vector<std::string> faults, const std::string& log)
-      : log_(log) {
-    std::vector<std::string> args = {kProxy, "--listen", "127.0.0.1:0", "--target", target};
-    args.insert(args.end(), faults.begin(), faults.end());
-    child_ = std::make_unique<Child>(args, log);
-    const std::string line = child_->ReadLine();
-    const std::string prefix = "listening on 127.0.0.1:";
-    REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0, "fault_proxy did not start: " << ReadAll(log_));
-    address_ = "127.0.0.1:" + line.substr(prefix.size());
-  }
-  const std::string& address() const { return address_; }
-  ProxyStats Stop() {
-    child_->Signal(SIGTERM);
-    std::ifstream in(log_);
-    std::string line;
-    ProxyStats s;
-    static const std::regex kLine(R"(conn \d+ c2s=(\d+) s2c=(\d+) cut=(yes|no))");
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (!std::regex_search(line, m, kLine)) continue;
-      s.c2s += std::stoull(m[1]);
-      s.s2c += std::stoull(m[2]);
-      ++s.connections;
-      if (m[3] == "yes") ++s.cuts;
-    }
-    return s;
-  }
-
- private:
-  std::string log_, address_;
-  std::unique_ptr<Child> child_;
-};
 
 struct Device {
   ScratchDir& dir;
@@ -135,7 +84,7 @@ TEST_CASE("bad link: an evidence file finishes through latency, a cap and cuts")
 
   ScratchDir dir;
   const std::string data = dir / "district";
-  Must({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
+  MustRun({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
   for (const char* dev : {"aud", "up", "base", "dl"}) {
     std::vector<std::string> args = {
         kRectifyd, "enroll", "--data", data,    "--device",
@@ -144,7 +93,7 @@ TEST_CASE("bad link: an evidence file finishes through latency, a cap and cuts")
       args[7] = "auditor";
     else
       args.insert(args.end(), {"--school", "s1"});
-    Must(args, dir.path);
+    MustRun(args, dir.path);
   }
   Server server(data, dir / "server.log");
   Device aud{dir, "aud"}, up{dir, "up"}, base{dir, "base"}, dl{dir, "dl"};
@@ -218,7 +167,7 @@ TEST_CASE("bad link: an evidence file finishes through latency, a cap and cuts")
   CHECK(proof["verified"] == true);
   CHECK(proof["outcome"] == "applied");
   json v = json::parse(
-      Must({kRectifyd, "verify", "--data", data, "--school", "s1", "--json"}, dir.path).out);
+      MustRun({kRectifyd, "verify", "--data", data, "--school", "s1", "--json"}, dir.path).out);
   CHECK(v["ok"] == true);
 
   // A second device of the school downloads it: through cuts (latency and

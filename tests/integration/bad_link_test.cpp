@@ -13,23 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/fault_proxy_harness.h"
 #include "tests/integration/process.h"
 
 namespace rectify::test {
 namespace {
 
 using nlohmann::json;
-
-// tests/tools/*.cpp executables are built in the tests/ subdirectory of the build.
-const std::string kProxy = std::string(RECTIFY_BIN_DIR) + "/tests/fault_proxy";
-
-Ran Must(const std::vector<std::string>& args, const std::string& scratch) {
-  Ran r = Exec(args, scratch);
-  INFO("command: " << args[1] << " " << (args.size() > 2 ? args[2] : "") << "\nstdout: " << r.out
-                   << "\nstderr: " << r.err);
-  REQUIRE(r.rc == 0);
-  return r;
-}
 
 // A ledger of `problems` problems with three measures each, in the CSV
 // import format (docs/csv-format.md); the text varies so it compresses like
@@ -54,44 +44,6 @@ std::string WriteBacklogCsv(const std::string& path, int problems) {
   return path;
 }
 
-// A fault_proxy in front of the server; its per-connection stats lines are
-// summed after it stops.
-class Proxy {
- public:
-  Proxy(const std::string& target, std::vector<std::string> faults, const std::string& log)
-      : log_(log) {
-    std::vector<std::string> args = {kProxy, "--listen", "127.0.0.1:0", "--target", target};
-    args.insert(args.end(), faults.begin(), faults.end());
-    child_ = std::make_unique<Child>(args, log);
-    const std::string line = child_->ReadLine();
-    const std::string prefix = "listening on 127.0.0.1:";
-    REQUIRE_MESSAGE(line.rfind(prefix, 0) == 0, "fault_proxy did not start: " << ReadAll(log_));
-    address_ = "127.0.0.1:" + line.substr(prefix.size());
-  }
-  const std::string& address() const { return address_; }
-  // Stops the proxy; returns (client->server bytes, connections, cut connections).
-  std::tuple<uint64_t, int, int> Stop() {
-    child_->Signal(SIGTERM);
-    std::ifstream in(log_);
-    std::string line;
-    uint64_t c2s = 0;
-    int conns = 0, cuts = 0;
-    static const std::regex kLine(R"(conn \d+ c2s=(\d+) s2c=(\d+) cut=(yes|no))");
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (!std::regex_search(line, m, kLine)) continue;
-      c2s += std::stoull(m[1]);
-      ++conns;
-      if (m[3] == "yes") ++cuts;
-    }
-    return {c2s, conns, cuts};
-  }
-
- private:
-  std::string log_, address_;
-  std::unique_ptr<Child> child_;
-};
-
 struct Device {
   ScratchDir& dir;
   std::string db, identity;
@@ -111,7 +63,7 @@ struct Device {
 
 uint64_t Leaves(const std::string& data, const std::string& school, const std::string& scratch) {
   json v = json::parse(
-      Must({kRectifyd, "verify", "--data", data, "--school", school, "--json"}, scratch).out);
+      MustRun({kRectifyd, "verify", "--data", data, "--school", school, "--json"}, scratch).out);
   REQUIRE(v["ok"] == true);
   return v["schools"][0]["leaves"].get<uint64_t>();
 }
@@ -131,7 +83,7 @@ TEST_CASE("bad link: a 10,000-op backlog finishes through latency, a cap and cut
 
   ScratchDir dir;
   const std::string data = dir / "district";
-  Must({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
+  MustRun({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
   for (const char* dev : {"aud", "pc1"}) {
     std::vector<std::string> args = {
         kRectifyd, "enroll", "--data", data,    "--device",
@@ -140,7 +92,7 @@ TEST_CASE("bad link: a 10,000-op backlog finishes through latency, a cap and cut
       args[7] = "auditor";
     else
       args.insert(args.end(), {"--school", "s1"});
-    Must(args, dir.path);
+    MustRun(args, dir.path);
   }
   Server server(data, dir / "server.log");
   const std::string csv = WriteBacklogCsv(dir / "backlog.csv", 2500);
@@ -163,10 +115,10 @@ TEST_CASE("bad link: a 10,000-op backlog finishes through latency, a cap and cut
     Proxy proxy(server.address(), {"--seed", seed}, dir / "proxy-clean.log");
     json s = clean.RunJson({"sync", "--server", proxy.address()});
     CHECK(s["applied"].get<uint64_t>() == ops);
-    auto [c2s, conns, cuts] = proxy.Stop();
-    clean_bytes = c2s;
-    CHECK(conns == 1);
-    CHECK(cuts == 0);
+    const ProxyStats st = proxy.Stop();
+    clean_bytes = st.c2s;
+    CHECK(st.connections == 1);
+    CHECK(st.cuts == 0);
   }
 
   uint64_t bad_bytes = 0;
@@ -185,8 +137,9 @@ TEST_CASE("bad link: a 10,000-op backlog finishes through latency, a cap and cut
       done = r.rc == 0;
       if (!done) MESSAGE("sync invocation " << invocations << " gave up: " << r.err);
     }
-    auto [c2s, conns, cuts] = proxy.Stop();
-    bad_bytes = c2s;
+    const ProxyStats st = proxy.Stop();
+    bad_bytes = st.c2s;
+    const int conns = st.connections, cuts = st.cuts;
     REQUIRE_MESSAGE(done,
                     "sync did not finish through the bad link; replay with "
                     "RECTIFY_BAD_LINK_SEED="
