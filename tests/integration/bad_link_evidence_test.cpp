@@ -84,17 +84,7 @@ TEST_CASE("bad link: an evidence file finishes through latency, a cap and cuts")
 
   ScratchDir dir;
   const std::string data = dir / "district";
-  MustRun({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
-  for (const char* dev : {"aud", "up", "base", "dl"}) {
-    std::vector<std::string> args = {
-        kRectifyd, "enroll", "--data", data,    "--device",
-        dev,       "--role", "school", "--out", dir / (std::string("id-") + dev)};
-    if (std::string(dev) == "aud")
-      args[7] = "auditor";
-    else
-      args.insert(args.end(), {"--school", "s1"});
-    MustRun(args, dir.path);
-  }
+  MakeDistrictS1(dir, data, {"aud", "up", "base", "dl"});
   Server server(data, dir / "server.log");
   Device aud{dir, "aud"}, up{dir, "up"}, base{dir, "base"}, dl{dir, "dl"};
   aud.RunJson(

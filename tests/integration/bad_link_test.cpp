@@ -83,17 +83,7 @@ TEST_CASE("bad link: a 10,000-op backlog finishes through latency, a cap and cut
 
   ScratchDir dir;
   const std::string data = dir / "district";
-  MustRun({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
-  for (const char* dev : {"aud", "pc1"}) {
-    std::vector<std::string> args = {
-        kRectifyd, "enroll", "--data", data,    "--device",
-        dev,       "--role", "school", "--out", dir / (std::string("id-") + dev)};
-    if (std::string(dev) == "aud")
-      args[7] = "auditor";
-    else
-      args.insert(args.end(), {"--school", "s1"});
-    MustRun(args, dir.path);
-  }
+  MakeDistrictS1(dir, data, {"aud", "pc1"});
   Server server(data, dir / "server.log");
   const std::string csv = WriteBacklogCsv(dir / "backlog.csv", 2500);
 

@@ -29,6 +29,22 @@ inline Ran MustRun(const std::vector<std::string>& args, const std::string& scra
   return r;
 }
 
+// `rectifyd init` in `data`, then enrols "aud" as an auditor and every other
+// name of `devices` as a device of school s1, each into dir/id-NAME.
+inline void MakeDistrictS1(const ScratchDir& dir, const std::string& data,
+                           const std::vector<std::string>& devices) {
+  MustRun({kRectifyd, "init", "--data", data, "--hostname", "localhost"}, dir.path);
+  for (const std::string& dev : devices) {
+    std::vector<std::string> args = {kRectifyd,  "enroll", "--data", data,
+                                     "--device", dev,      "--out",  dir / ("id-" + dev)};
+    if (dev == "aud")
+      args.insert(args.end(), {"--role", "auditor"});
+    else
+      args.insert(args.end(), {"--role", "school", "--school", "s1"});
+    MustRun(args, dir.path);
+  }
+}
+
 // What went through the proxy, summed over its connections.
 struct ProxyStats {
   uint64_t c2s = 0, s2c = 0;
