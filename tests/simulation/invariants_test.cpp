@@ -67,6 +67,7 @@ std::string RunSeed(uint64_t seed, int steps, Activity* total) {
   total->crashes += a.crashes;
   total->server_restarts += a.server_restarts;
   total->replays += a.replays;
+  total->pipelined += a.pipelined;
   return "";
 }
 
@@ -87,7 +88,8 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
                       << ", replays " << total.replays << ", applied " << total.applied
                       << ", superseded " << total.superseded << ", rejected " << total.rejected
                       << ", conflicts " << total.conflicts << ", crashes " << total.crashes
-                      << ", server restarts " << total.server_restarts);
+                      << ", server restarts " << total.server_restarts << ", pipelined sessions "
+                      << total.pipelined);
   // The run must have exercised the hard cases, or it proves nothing.
   if (!only) {
     CHECK(total.cuts > 0);
@@ -97,5 +99,6 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
     CHECK(total.superseded > 0);
     CHECK(total.crashes > 0);
     CHECK(total.server_restarts > 0);
+    CHECK(total.pipelined > 0);
   }
 }

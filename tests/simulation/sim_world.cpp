@@ -115,6 +115,7 @@ SessionOutcome World::RunSession(Device& d, const std::string& hello_school, con
   copts.batch_ops = 1 + rng_() % 20;  // small batches: many cut points
   copts.pull_limit = 1 + static_cast<uint32_t>(rng_() % 30);
   copts.school_id = hello_school;
+  copts.push_window = 1 + rng_() % 2;  // as rectify sync: one, or two on a fast link
   protocol::ClientSession client(*store, copts);
   protocol::PeerIdentity peer{d.role == "auditor" ? "" : d.school, d.ledger->device_id(),
                               d.role == "attacker" ? "school" : d.role, "sim:" + d.name};
@@ -124,6 +125,7 @@ SessionOutcome World::RunSession(Device& d, const std::string& hello_school, con
   if (!inject.empty()) ++activity_.replays;
   auto tally = [&] {
     const auto& s = client.summary();
+    if (copts.push_window > 1 && s.batches >= 2) ++activity_.pipelined;
     activity_.conflicts += s.conflicts;
     activity_.rejected += s.rejected;
     activity_.applied += s.applied;

@@ -47,6 +47,7 @@ struct SessionOutcome {
 struct Activity {
   uint64_t sessions = 0, sessions_ok = 0, cuts = 0, conflicts = 0, rejected = 0, applied = 0,
            superseded = 0, crashes = 0, server_restarts = 0, replays = 0;
+  uint64_t pipelined = 0;  // sessions with two push batches in flight that pushed >= 2
 };
 
 class World {
