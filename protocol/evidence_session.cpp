@@ -186,7 +186,7 @@ void EvidenceSession::NextUpload() {
 
 void EvidenceSession::StartFile(uint64_t held) {
   next_offset_ = acked_ = started_at_ = held;
-  resync_ = file_complete_ = false;
+  resync_ = file_complete_ = first_acked_ = false;
   FillUploadWindow();
 }
 
@@ -195,6 +195,8 @@ void EvidenceSession::FillUploadWindow() {
   while (!done_ && !resync_ && !file_complete_ && next_offset_ < u.size) {
     const uint64_t len = std::min<uint64_t>(options_.chunk_bytes, u.size - next_offset_);
     if (StopNow() || !WindowAllows(len)) return;
+    // See EvidenceSessionOptions::first_chunk_alone.
+    if (options_.first_chunk_alone && !first_acked_ && !in_flight_.empty()) return;
     if (options_.max_chunks != 0 && stats_.chunks_sent >= options_.max_chunks) {
       if (!in_flight_.empty()) return;  // stop once what was sent is acked
       stats_.stopped_by_limit = true;
@@ -257,6 +259,7 @@ void EvidenceSession::OnAck(const Frame& frame) {
   // same offset twice. The same offset again is an answer given twice.
   if (!resync_ && !ack.complete && ack.next_offset == acked_)
     return Finish(Status::Corruption("chunk ack for " + u.sha256 + " repeated"));
+  first_acked_ = true;
   stats_.bytes_progressed += ack.next_offset - acked_;
   acked_ = ack.next_offset;
   if (options_.progress) options_.progress(u.sha256, acked_, u.size);

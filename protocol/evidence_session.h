@@ -61,6 +61,13 @@ struct EvidenceSessionOptions {
   // Unavailable, stats().stopped_by_limit) once chunk max_chunks is acked
   // instead of sending chunk number max_chunks + 1.
   uint64_t max_chunks = 0;
+  // Uploads: the first chunk of each file (and of each resync) goes alone,
+  // and the window opens once it is answered. The usual refusals (over the
+  // server's size limit, a file the school does not record) answer that
+  // chunk; were more chunks on the wire, the server's close after its error
+  // would make its kernel reset the connection over the answer. Off only in
+  // tests of the window's mechanics.
+  bool first_chunk_alone = true;
   // (sha256, bytes the server holds, file size) after every acknowledged chunk.
   std::function<void(const std::string&, uint64_t, uint64_t)> progress;
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
@@ -152,6 +159,7 @@ class EvidenceSession final : public ConnectionHandler {
   // the file was (re)started from, and whether acks disagreed (drain, resume).
   uint64_t next_offset_ = 0, acked_ = 0, started_at_ = 0;
   bool resync_ = false, file_complete_ = false;
+  bool first_acked_ = false;  // the first chunk of this file (or resync) was answered
   int stalls_ = 0;
   EvidenceDownload download_;
   uint64_t total_size_ = 0;  // downloads: known after the first answer

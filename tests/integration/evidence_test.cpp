@@ -149,6 +149,7 @@ TEST_CASE("evidence: a file over the server's --max-evidence-mb is refused by na
       json::parse(f.Ok("pc1", {"--json", "evidence", "add", "1", file}).out)["sha256"];
   // The sync of the op succeeds; the upload is refused with the server's reason.
   Ran synced = f.Sync("pc1", addr);
+  INFO("sync stderr: " << synced.err);
   CHECK(synced.err.find("over the server's limit of 1048576") != std::string::npos);
   Ran push = f.Rectify("pc1", {"evidence", "push"});
   CHECK(push.rc != 0);

@@ -302,6 +302,7 @@ TEST_CASE("evidence pipeline: a duplicated ack is an error, never a false comple
   EvidenceSessionOptions o;
   o.chunk_bytes = 1000;
   o.window_bytes = 3000;
+  o.first_chunk_alone = false;  // these test the full window from the first chunk
 
   SUBCASE("the last ack twice") {
     BlobService svc;
@@ -414,6 +415,28 @@ TEST_CASE("evidence pipeline: acks that lie about the file are refused") {
   }
 }
 
+TEST_CASE("evidence pipeline: a file's first chunk goes alone, then the window opens") {
+  BlobService svc;
+  const std::string file = RandomBytes(10 * 1000, 31);
+  EvidenceSessionOptions o;
+  o.chunk_bytes = 1000;
+  o.window_bytes = 4000;
+  ServerSession server(svc, Peer());
+  auto c = EvidenceSession::Upload("", {UploadOf(file)}, o);
+  for (int i = 0; i < 2; ++i) {  // hello -> ack, query -> state
+    server.OnBytes(c->TakeOutput());
+    c->OnBytes(server.TakeOutput());
+  }
+  // Alone on the wire: a refusal of it (size limit, tenancy) is then the
+  // last thing the server says, with nothing of ours left to reset it.
+  std::string first = c->TakeOutput();
+  CHECK(CountType(SplitFrames(first), MsgType::kChunkPut) == 1);
+  CHECK(c->TakeOutput().empty());
+  server.OnBytes(first);
+  c->OnBytes(server.TakeOutput());  // its ack opens the window
+  CHECK(CountType(SplitFrames(c->TakeOutput()), MsgType::kChunkPut) == 4);
+}
+
 TEST_CASE("evidence pipeline: a cut mid-window resumes from the server's held offset") {
   BlobService svc;
   const std::string file = RandomBytes(10 * 1000, 16);
@@ -421,6 +444,7 @@ TEST_CASE("evidence pipeline: a cut mid-window resumes from the server's held of
   EvidenceSessionOptions o;
   o.chunk_bytes = 1000;
   o.window_bytes = 4000;
+  o.first_chunk_alone = false;  // these test the full window from the first chunk
   {
     ServerSession server(svc, Peer());
     auto c = EvidenceSession::Upload("", {UploadOf(file)}, o);
@@ -618,6 +642,7 @@ TEST_CASE("evidence pipeline: a stop request drains the window and sends nothing
   EvidenceSessionOptions o;
   o.chunk_bytes = 1000;
   o.window_bytes = 4000;
+  o.first_chunk_alone = false;  // these test the full window from the first chunk
   SUBCASE("upload") {
     BlobService svc;
     ServerSession server(svc, Peer());
