@@ -493,9 +493,7 @@ class SqliteSchoolTxn final : public SchoolTxn {
       hashes.push_back(*h);
     }
     if (hashes.size() != width) return std::optional<Hash>();
-    for (size_t n = width; n > 1; n /= 2)
-      for (size_t k = 0; k < n / 2; ++k) hashes[k] = NodeHash(hashes[2 * k], hashes[2 * k + 1]);
-    return std::optional<Hash>(hashes[0]);
+    return std::optional<Hash>(RootOf(hashes));  // a perfect subtree: its MTH is the node
   }
 
   // A cached prepared statement of this connection, reset and unbound.

@@ -25,8 +25,8 @@ Hash EmptyRoot();
 // The largest power of two strictly less than n. Precondition: n >= 2.
 uint64_t MerkleSplit(uint64_t n);
 
-// Slow reference MTH over all leaf hashes (O(n) time). For tests and for
-// verifying a whole export.
+// Reference MTH over all leaf hashes (O(n) time). For tests, for verifying
+// a whole export, and for the server's low tree levels (at most 8 leaves).
 Hash RootOf(const std::vector<Hash>& leaf_hashes);
 
 // RFC 9162 §2.1.3.2. OK iff `proof` proves that `leaf_hash` is leaf `index` of
