@@ -79,13 +79,11 @@ Status ClientSession::OnHelloAck(const Frame& frame) {
 
 Status ClientSession::NextStep() {
   if (options_.push) {
-    while (!push_drained_ && in_flight_.size() < std::max<size_t>(1, options_.push_window)) {
+    // Queried afresh on every ack, so edits made during the session go in it too.
+    while (in_flight_.size() < std::max<size_t>(1, options_.push_window)) {
       const uint64_t after = in_flight_.empty() ? 0 : in_flight_.back().ops.back().device_seq;
       std::vector<Op> ops = store_.PendingOps(options_.batch_ops, after);
-      if (ops.empty()) {
-        push_drained_ = true;
-        break;
-      }
+      if (ops.empty()) break;
       PushBatch batch;
       // Id names the device and the first op, so a resent batch is traceable.
       batch.batch_id = ops.front().device_id + ":" + std::to_string(ops.front().device_seq) + "-" +
@@ -140,7 +138,6 @@ Status ClientSession::OnPushAck(const Frame& frame) {
   ++summary_.batches;
   RECTIFY_RETURN_IF_ERROR(store_.ApplyPushResults(sent, ack.results));
   in_flight_.pop_front();
-  push_drained_ = false;  // edits made during the session go in this one too
   if (options_.next_batch_ops)
     options_.batch_ops = std::max<size_t>(1, options_.next_batch_ops(options_.batch_ops));
   if (options_.next_push_window) options_.push_window = options_.next_push_window();

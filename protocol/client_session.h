@@ -109,7 +109,6 @@ class ClientSession final : public ConnectionHandler {
     std::vector<Op> ops;
   };
   std::deque<InFlight> in_flight_;  // sent, not yet acknowledged; oldest first
-  bool push_drained_ = false;       // PendingOps found nothing more to send
   uint64_t pull_cursor_sent_ = 0, pull_tree_size_sent_ = 0;
   std::string out_;
   bool done_ = false;
