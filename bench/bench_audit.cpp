@@ -5,8 +5,8 @@
 #include <random>
 
 #include "bench/bench_util.h"
-#include "server/sqlite_node_store.h"
-#include "server/sqlite_store.h"
+#include "server/storage/sqlite_node_store.h"
+#include "server/storage/sqlite_store.h"
 #include "shared/checkpoint.h"
 #include "shared/checkpoint_signer.h"
 #include "shared/merkle.h"

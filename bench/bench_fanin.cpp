@@ -3,12 +3,12 @@
 // pool of client threads. Each session is RunSyncOnce: push the device's 50
 // ops, pull the school's ops, verify the signed checkpoint. Reports errors,
 // p50/p99 session time, the server's CPU seconds (/proc/PID/stat) and peak
-// RSS (VmHWM). Devices are enrolled in-process with server/pki.h.
+// RSS (VmHWM). Devices are enrolled in-process with server/service/pki.h.
 #include <atomic>
 #include <mutex>
 
 #include "bench/bench_util.h"
-#include "client/sync_runner.h"
+#include "client/sync/sync_runner.h"
 
 using namespace rectify;
 using namespace rectify::bench;

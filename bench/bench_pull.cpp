@@ -5,7 +5,7 @@
 // RunSyncOnce of a second, fresh device: connect, pull everything, verify the
 // signed checkpoint, apply to its ledger.
 #include "bench/bench_util.h"
-#include "client/sync_runner.h"
+#include "client/sync/sync_runner.h"
 
 using namespace rectify;
 using namespace rectify::bench;

@@ -9,12 +9,12 @@
 //    them (100 doubling to 2,000, two in flight while answers are quick).
 //    Pull is off (see bench_pull).
 #include "bench/bench_util.h"
-#include "client/ledger_sync_store.h"
-#include "client/sync_runner.h"
-#include "client/tls_channel.h"
+#include "client/sync/ledger_sync_store.h"
+#include "client/sync/sync_runner.h"
+#include "client/sync/tls_channel.h"
 #include "protocol/codec.h"
-#include "server/sqlite_store.h"
-#include "server/sync_service_impl.h"
+#include "server/storage/sqlite_store.h"
+#include "server/service/sync_service_impl.h"
 #include "shared/checkpoint.h"
 
 using namespace rectify;
@@ -92,7 +92,7 @@ void PushE2e(int n, double limit, bool with_apply, bool apply_only = false) {
   LedgerSyncStore store(*bl.ledger, key_line.name, key_line.key);
   protocol::ClientSessionOptions so;
   so.pull = false;
-  // Batches sized as `rectify sync` sizes them (client/sync_runner.h): from
+  // Batches sized as `rectify sync` sizes them (client/sync/sync_runner.h): from
   // 100 ops, doubling after every quick answer, up to 2,000.
   AdaptiveSize push_size;
   double batch_t0 = NowSec();

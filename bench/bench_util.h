@@ -32,10 +32,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/id_source.h"
-#include "client/ledger.h"
-#include "server/pki.h"
-#include "server/rectifyd_verify.h"
+#include "client/ledger/id_source.h"
+#include "client/ledger/ledger.h"
+#include "server/service/pki.h"
+#include "server/admin/rectifyd_verify.h"
 #include "shared/clock.h"
 #include "shared/op.h"
 #include "shared/sqlite.h"

@@ -30,8 +30,6 @@
 
 namespace rectify::protocol {
 
-// Streaming SHA-256 of a file as lowercase hex; `size` (optional) gets its length.
-Result<std::string> FileSha256Hex(const std::string& path, uint64_t* size);
 
 struct EvidenceUpload {
   std::string sha256;  // lowercase hex

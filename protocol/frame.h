@@ -1,4 +1,4 @@
-// Frames: a fixed 8-byte header then a body (DESIGN.md §6).
+// Frames: a fixed 8-byte header then a body (docs/design.md §6).
 //
 //   u32 body length (big endian) | u8 type | u8 version | u8 flags | u8 reserved (0)
 //

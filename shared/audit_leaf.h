@@ -1,4 +1,4 @@
-// AuditLeaf: one entry of a school's audit log (DESIGN.md §5) and its
+// AuditLeaf: one entry of a school's audit log (docs/design.md §5) and its
 // canonical byte encoding. The Merkle leaf hash is LeafHash(EncodeAuditLeaf()).
 //
 // Encoding (documented in docs/audit-log.md): one JSON object, UTF-8, keys

@@ -1,4 +1,4 @@
-// Domain vocabulary (DESIGN.md §2): statuses, kinds and their Chinese labels,
+// Domain vocabulary (docs/design.md §2): statuses, kinds and their Chinese labels,
 // the completion-rate rule, and LedgerSnapshot, the plain value that reports,
 // statistics and warnings are computed from (no SQLite, no I/O).
 #pragma once

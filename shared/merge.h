@@ -1,4 +1,4 @@
-// The merge rule, used by client and server alike (DESIGN.md §4): per field,
+// The merge rule, used by client and server alike (docs/design.md §4): per field,
 // the higher (hlc, device_id) wins. Pure and deterministic: replicas that
 // hold the same set of ops hold the same state, whatever the order.
 #pragma once

@@ -1,4 +1,4 @@
-// The op: the unit of change (DESIGN.md §4). Created on one device inside the
+// The op: the unit of change (docs/design.md §4). Created on one device inside the
 // same SQLite transaction as the edit and never modified afterwards, except
 // that the server may clamp `hlc` (recording that it did) before storing it.
 #pragma once

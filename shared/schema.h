@@ -1,4 +1,4 @@
-// The replicated entities and their fields (DESIGN.md §2). Client tables,
+// The replicated entities and their fields (docs/design.md §2). Client tables,
 // server validation, CSV import and the ops all take names from here, so an
 // entity or field name that is not listed is never accepted from anywhere.
 #pragma once

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <fstream>
 #include <memory>
 
 namespace rectify {
@@ -92,6 +93,29 @@ Result<Hash> HashFromHex(std::string_view hex) {
   Result<std::string> bytes = HexDecode(hex);
   if (!bytes.ok()) return bytes.status();
   return HashFromBytes(*bytes);
+}
+
+Result<std::string> FileSha256Hex(const std::string& path, uint64_t* size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open " + path);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    return Status::Internal("SHA-256 unavailable");
+  std::string buf(1 << 16, '\0');
+  uint64_t total = 0;
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), n);
+    total += n;
+  }
+  if (in.bad()) return Status::IOError("cannot read " + path);
+  Hash h{};
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), h.data(), &len);
+  if (size) *size = total;
+  return HashToHex(h);
 }
 
 }  // namespace rectify

@@ -30,4 +30,7 @@ Result<std::string> HexDecode(std::string_view hex);
 std::string HashToHex(const Hash& h);
 Result<Hash> HashFromHex(std::string_view hex);
 
+// Streaming SHA-256 of a file as lowercase hex; `size` (optional) gets its length.
+Result<std::string> FileSha256Hex(const std::string& path, uint64_t* size);
+
 }  // namespace rectify

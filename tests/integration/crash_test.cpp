@@ -1,5 +1,5 @@
 // kill -9 of the server or of the client at arbitrary moments during a sync,
-// then restart and sync again: nothing lost, nothing duplicated (DESIGN.md §8
+// then restart and sync again: nothing lost, nothing duplicated (docs/design.md §8
 // invariant 2), and both replicas converge. Real processes, real TLS, real
 // SQLite files. The kill moments vary; only outcomes are asserted.
 #include <doctest/doctest.h>

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "client/tls_channel.h"
+#include "client/sync/tls_channel.h"
 #include "tests/integration/process.h"
 #include "tests/integration/tls_test_helpers.h"
 

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "client/tls_channel.h"
+#include "client/sync/tls_channel.h"
 #include "protocol/frame.h"
-#include "server/pki.h"
+#include "server/service/pki.h"
 
 namespace rectify::tls_test {
 

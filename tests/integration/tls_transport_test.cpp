@@ -12,11 +12,11 @@
 #include <atomic>
 #include <filesystem>
 
-#include "client/identity.h"
-#include "client/tls_channel.h"
-#include "server/echo_handler.h"
-#include "server/revocation_list.h"
-#include "server/tls_server.h"
+#include "client/sync/identity.h"
+#include "client/sync/tls_channel.h"
+#include "server/network/echo_handler.h"
+#include "server/service/revocation_list.h"
+#include "server/network/tls_server.h"
 #include "tests/integration/tls_test_helpers.h"
 
 namespace rectify {

@@ -1,4 +1,4 @@
-// Invariants 1, 2, 3 and 5 of DESIGN.md §8, proven by randomized simulation
+// Invariants 1, 2, 3 and 5 of docs/design.md §8, proven by randomized simulation
 // over many seeds. Each seed runs real ledgers, the real server service and
 // store, and the real sessions over a link that cuts, duplicates and replays.
 // RECTIFY_SIM_SEEDS=N runs more seeds; RECTIFY_SIM_SEED=S runs one.

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "client/ledger.h"
-#include "client/ledger_sync_store.h"
+#include "client/ledger/ledger.h"
+#include "client/sync/ledger_sync_store.h"
 #include "protocol/client_session.h"
 #include "protocol/server_session.h"
-#include "server/sqlite_store.h"
-#include "server/sync_service_impl.h"
+#include "server/storage/sqlite_store.h"
+#include "server/service/sync_service_impl.h"
 #include "shared/ed25519.h"
 
 namespace rectify::sim {

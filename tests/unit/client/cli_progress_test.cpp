@@ -1,6 +1,6 @@
-// The shared progress display (client/cli_progress.h): its text, and that it
+// The shared progress display (client/cli/cli_progress.h): its text, and that it
 // stays silent with --json and off a terminal unless quiet lines are asked for.
-#include "client/cli_progress.h"
+#include "client/cli/cli_progress.h"
 
 #include <doctest/doctest.h>
 #include <unistd.h>

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/cli.h"
-#include "client/cli_util.h"
+#include "client/cli/cli.h"
+#include "client/cli/cli_util.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
-#include "client/csv_export.h"
+#include "client/report/csv_export.h"
 
 #include <doctest/doctest.h>
 
-#include "client/csv_import.h"
+#include "client/report/csv_import.h"
 #include "tests/unit/client/ledger_fixture.h"
 
 namespace rectify {

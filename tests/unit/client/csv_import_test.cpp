@@ -1,4 +1,4 @@
-#include "client/csv_import.h"
+#include "client/report/csv_import.h"
 
 #include <doctest/doctest.h>
 

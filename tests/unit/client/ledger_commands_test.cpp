@@ -5,7 +5,7 @@
 #include <atomic>
 #include <filesystem>
 
-#include "client/ledger.h"
+#include "client/ledger/ledger.h"
 
 using namespace rectify;
 

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <filesystem>
 
-#include "client/ledger.h"
-#include "client/ledger_schema.h"
+#include "client/ledger/ledger.h"
+#include "client/ledger/ledger_schema.h"
 #include "shared/schema.h"
 
 using namespace rectify;

@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/csv_import.h"
-#include "client/import_row.h"
+#include "client/report/csv_import.h"
+#include "client/ledger/import_row.h"
 #include "shared/domain.h"
 
 namespace rectify::testing {

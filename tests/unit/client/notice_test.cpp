@@ -1,4 +1,4 @@
-#include "client/notice.h"
+#include "client/report/notice.h"
 
 #include <doctest/doctest.h>
 

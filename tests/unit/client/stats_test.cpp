@@ -1,4 +1,4 @@
-#include "client/stats.h"
+#include "client/report/stats.h"
 
 #include <doctest/doctest.h>
 

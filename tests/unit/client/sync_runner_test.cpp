@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "client/sync_runner.h"
+#include "client/sync/sync_runner.h"
 
 using namespace rectify;
 

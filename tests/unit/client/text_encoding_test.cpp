@@ -1,4 +1,4 @@
-#include "client/text_encoding.h"
+#include "client/report/text_encoding.h"
 
 #include <doctest/doctest.h>
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "server/audit_log.h"
+#include "server/service/audit_log.h"
 #include "shared/audit_leaf.h"
 #include "shared/checkpoint.h"
 #include "shared/merkle.h"

@@ -1,6 +1,6 @@
 // The district's evidence store: appends only at the held offset, resumes,
 // ignores duplicate and out-of-order chunks, verifies the whole file.
-#include "server/evidence_store.h"
+#include "server/storage/evidence_store.h"
 
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "server/pki.h"
+#include "server/service/pki.h"
 #include "shared/duration.h"
 
 #include <doctest/doctest.h>
@@ -15,8 +15,8 @@
 #include <memory>
 #include <sstream>
 
-#include "server/rectifyd_cli.h"
-#include "server/revocation_list.h"
+#include "server/admin/rectifyd_cli.h"
+#include "server/service/revocation_list.h"
 #include "shared/x509_identity.h"
 
 namespace rectify {

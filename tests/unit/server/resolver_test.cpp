@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "server/audit_log.h"
-#include "server/resolver.h"
+#include "server/service/audit_log.h"
+#include "server/service/resolver.h"
 #include "shared/audit_leaf.h"
 #include "sync_fixture.h"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "server/sqlite_node_store.h"
-#include "server/sqlite_store.h"
+#include "server/storage/sqlite_node_store.h"
+#include "server/storage/sqlite_store.h"
 #include "shared/merkle.h"
 #include "shared/merkle_tree.h"
 #include "shared/sqlite.h"

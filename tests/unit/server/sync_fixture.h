@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "server/sqlite_store.h"
-#include "server/sync_service_impl.h"
+#include "server/storage/sqlite_store.h"
+#include "server/service/sync_service_impl.h"
 #include "shared/clock.h"
 #include "shared/ed25519.h"
 #include "shared/schema.h"

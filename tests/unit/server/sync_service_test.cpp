@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/audit_query.h"
+#include "server/service/audit_query.h"
 #include "shared/audit_export_verify.h"
 #include "shared/checkpoint.h"
 #include "shared/merkle.h"

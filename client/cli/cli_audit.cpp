@@ -1,0 +1,264 @@
+// `rectify audit ...`: the auditor's view of a school's audit log through the
+// server (log, history, as-of, conflicts, rejected, export), the offline
+// verifier of an export, and `audit prove`, which any device may use to get
+// and check the inclusion proof of one of its own ops.
+#include "client/cli/cli_audit.h"
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <filesystem>
+
+#include <CLI/CLI.hpp>
+
+#include "client/cli/cli_context.h"
+#include "client/cli/cli_sync.h"
+#include "client/cli/cli_util.h"
+#include "client/sync/audit_client.h"
+#include "client/sync/identity.h"
+#include "shared/audit_export_verify.h"
+#include "shared/audit_leaf.h"
+#include "shared/checkpoint.h"
+#include "shared/merkle.h"
+
+namespace rectify {
+
+namespace {
+
+struct AuditArgs {
+  std::string server, identity, school, since, arg, out_dir, key_file;
+  int64_t seq = 0;
+};
+
+void AddTargetOptions(CLI::App* cmd, AuditArgs& a) {
+  cmd->add_option("--server", a.server, "HOST:PORT of rectifyd (default: the one sync remembers)");
+  cmd->add_option("--identity", a.identity, "identity directory (default: the one sync remembers)");
+  cmd->add_option("--school", a.school, "the school whose log to read (auditors)");
+}
+
+// "2024-03-01" (local midnight, UTC+8 as the server), or "7d"/"12h" ago.
+Result<int64_t> ParseSince(const std::string& text) {
+  if (text.empty()) return int64_t{0};
+  if (IsValidDate(text)) {
+    std::tm tm{};
+    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+    tm.tm_mday = std::stoi(text.substr(8, 2));
+    return static_cast<int64_t>(timegm(&tm)) * 1000 - 8 * 3600 * 1000;
+  }
+  auto d = ParseDuration(text);
+  if (!d.ok())
+    return Status::InvalidArgument("--since: '" + text +
+                                   "' is neither YYYY-MM-DD nor a duration like 7d");
+  return SystemClock::Instance().NowMillis() - *d;
+}
+
+Result<protocol::AuditResponse> Query(CliContext& ctx, const AuditArgs& a, const std::string& kind,
+                                      int64_t since_ms) {
+  auto l = ctx.ledger();
+  if (!l.ok()) return l.status();
+  auto target = ResolveSyncTarget(**l, a.server, a.identity, a.school);
+  if (!target.ok()) return target.status();
+  return RunAuditQuery(*target, kind, a.arg, since_ms);
+}
+
+std::string TimeText(int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000 + 8 * 3600);  // district time, UTC+8
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+// One log row as a human line.
+void PrintLeafRow(CliContext& ctx, const nlohmann::json& r) {
+  *ctx.out << "#" << r.value("index", 0) << " " << TimeText(r.value("server_time_ms", int64_t{0}))
+           << " " << r.value("outcome", "") << " " << r.value("entity", "") << " "
+           << r.value("row", "") << " by " << r.value("author", "") << " on "
+           << r.value("device", "") << " (" << r.value("role", "") << ")";
+  if (r.contains("fields")) *ctx.out << " " << r["fields"].dump();
+  if (!r.value("reason", "").empty()) *ctx.out << " — " << r.value("reason", "");
+  if (r.value("clamped_from_hlc", uint64_t{0}) != 0) *ctx.out << " [clock clamped]";
+  *ctx.out << "\n";
+}
+
+void PrintRows(CliContext& ctx, const nlohmann::json& rows) {
+  if (!rows.is_array() || rows.empty()) {
+    *ctx.out << "(none)\n";
+    return;
+  }
+  for (const auto& r : rows) PrintLeafRow(ctx, r);
+}
+
+void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
+  auto since = ParseSince(a.since);
+  if (!since.ok()) return ctx.Fail(since.status());
+  auto resp = Query(ctx, a, kind, *since);
+  if (!resp.ok()) return ctx.Fail(resp.status().Annotate("audit " + kind));
+  auto j = nlohmann::json::parse(resp->json, nullptr, false);
+  if (j.is_discarded()) return ctx.Fail("the server's answer is not JSON");
+  if (ctx.json) return PrintJson(ctx, j);
+  if (kind == "history") {
+    *ctx.out << "leaves touching the problem:\n";
+    PrintRows(ctx, j.value("leaves", nlohmann::json::array()));
+    auto conflicts = j.value("conflicts", nlohmann::json::array());
+    *ctx.out << "conflicts: " << conflicts.size() << "\n";
+    for (const auto& c : conflicts) *ctx.out << "  " << c.dump() << "\n";
+    return;
+  }
+  if (kind == "as_of") {
+    *ctx.out << "ledger as of " << j.value("date", "") << " (server time before "
+             << TimeText(j.value("cutoff_ms", int64_t{0})) << ")\n";
+    for (const auto& [status, n] :
+         j.value("problem_status_counts", nlohmann::json::object()).items())
+      *ctx.out << "  " << status << ": " << n << "\n";
+    *ctx.out << "rows: " << j.value("rows", nlohmann::json::array()).size()
+             << " (use --json for every field)\n";
+    return;
+  }
+  if (kind == "conflicts") {
+    if (!j.is_array() || j.empty())
+      *ctx.out << "(none)\n";
+    else
+      for (const auto& c : j) *ctx.out << c.dump() << "\n";
+    return;
+  }
+  PrintRows(ctx, j);
+}
+
+Status WriteFileMode(const std::string& path, const std::string& bytes) {
+  return WriteOutputFile(path, bytes);
+}
+
+void RunExport(CliContext& ctx, const AuditArgs& a) {
+  if (a.out_dir.empty()) return ctx.Fail("give --out DIR");
+  auto resp = Query(ctx, a, "export", 0);
+  if (!resp.ok()) return ctx.Fail(resp.status().Annotate("audit export"));
+  auto vkey = ParseVerifierKey(resp->public_key);
+  if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate("server's verifier key"));
+  // Verify before writing: an export we cannot verify is not worth keeping.
+  Checkpoint cp;
+  Status ok = VerifyExport(resp->leaves, resp->checkpoint, vkey->name, vkey->key, {}, &cp);
+  if (!ok.ok()) return ctx.Fail(ok.Annotate("the server's export does not verify"));
+  std::error_code ec;
+  std::filesystem::create_directories(a.out_dir, ec);
+  if (ec) return ctx.Fail("cannot create " + a.out_dir + ": " + ec.message());
+  Status st = WriteFileMode(a.out_dir + "/leaves.jsonl", JoinLeavesJsonl(resp->leaves));
+  if (st.ok()) st = WriteFileMode(a.out_dir + "/checkpoint", resp->checkpoint);
+  if (st.ok())
+    st = WriteFileMode(a.out_dir + "/log.pub", resp->public_key + "\n" + vkey->key.ToPem());
+  if (!st.ok()) return ctx.Fail(st);
+  if (ctx.json)
+    return PrintJson(ctx, {{"dir", a.out_dir},
+                           {"leaves", cp.size},
+                           {"origin", cp.origin},
+                           {"root", HashToHex(cp.root)}});
+  *ctx.out << "exported " << cp.size << " leaves of " << cp.origin << " to " << a.out_dir
+           << " (verified)\n";
+}
+
+void RunVerify(CliContext& ctx, const AuditArgs& a) {
+  const std::string& dir = a.arg;
+  auto leaves_text = ReadFileBytes(dir + "/leaves.jsonl");
+  if (!leaves_text.ok()) return ctx.Fail(leaves_text.status());
+  auto note = ReadFileBytes(dir + "/checkpoint");
+  if (!note.ok()) return ctx.Fail(note.status());
+  const std::string key_path = a.key_file.empty() ? dir + "/log.pub" : a.key_file;
+  auto key_text = ReadFileBytes(key_path);
+  if (!key_text.ok()) return ctx.Fail(key_text.status());
+  auto vkey = ParseVerifierKey(key_text->substr(0, key_text->find('\n')));
+  if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate(key_path));
+  if (a.key_file.empty())
+    ctx.Warn(
+        "using the key inside the export; pass --key with the district's published log.pub "
+        "to rule out a forged export");
+  auto leaves = SplitLeavesJsonl(*leaves_text);
+  if (!leaves.ok()) return ctx.Fail(leaves.status().Annotate(dir + "/leaves.jsonl"));
+  Checkpoint cp;
+  Status st = VerifyExport(*leaves, *note, vkey->name, vkey->key, {}, &cp);
+  if (!st.ok()) return ctx.Fail(st.Annotate("verification FAILED"));
+  if (ctx.json)
+    return PrintJson(ctx, {{"ok", true},
+                           {"origin", cp.origin},
+                           {"leaves", cp.size},
+                           {"root", HashToHex(cp.root)},
+                           {"key", vkey->name}});
+  *ctx.out << "OK: " << cp.origin << ", " << cp.size << " leaves, root " << HashToHex(cp.root)
+           << ", signed by " << vkey->name << "\n";
+}
+
+// The inclusion proof of one of this device's own ops, checked against the
+// signed checkpoint and the checkpoint this ledger already verified.
+void RunProve(CliContext& ctx, const AuditArgs& a) {
+  auto l = ctx.school_ledger();
+  if (!l.ok()) return ctx.Fail(l.status());
+  auto target = ResolveSyncTarget(**l, a.server, a.identity, a.school);
+  if (!target.ok()) return ctx.Fail(target.status());
+  auto proven = ProveOwnOp(*target, (*l)->device_id(), static_cast<uint64_t>(a.seq));
+  if (!proven.ok()) return ctx.Fail(proven.status());
+  const Checkpoint* cp = &proven->checkpoint;
+  const AuditLeaf* leaf = &proven->leaf;
+  const auto& resp = *proven;
+  if (ctx.json)
+    return PrintJson(ctx, {{"seq", a.seq},
+                           {"leaf_index", resp.leaf_index},
+                           {"tree_size", cp->size},
+                           {"outcome", leaf->outcome},
+                           {"root", HashToHex(cp->root)},
+                           {"verified", true}});
+  *ctx.out << "op " << a.seq << " is leaf " << resp.leaf_index << " of " << cp->origin << " (size "
+           << cp->size << "), outcome " << leaf->outcome
+           << ": inclusion proof verified against the signed checkpoint\n";
+}
+
+}  // namespace
+
+void AddAuditCommands(CLI::App& app, CliContext& ctx) {
+  auto args = std::make_shared<AuditArgs>();
+  CLI::App* audit =
+      app.add_subcommand("audit", "the tamper-evident audit log: query, export, verify");
+  audit->require_subcommand(1);
+
+  auto list = [&](const std::string& name, const std::string& kind, const std::string& help) {
+    CLI::App* cmd = audit->add_subcommand(name, help);
+    AddTargetOptions(cmd, *args);
+    cmd->add_option("--since", args->since, "only leaves since YYYY-MM-DD or a duration ago (7d)");
+    cmd->callback([&ctx, args, kind] { RunList(ctx, *args, kind); });
+    return cmd;
+  };
+  list("log", "log", "every op the server received for the school, with its outcome (auditors)");
+  list("rejected", "rejected", "ops the server rejected, with the reason (auditors)");
+  list("conflicts", "conflicts", "every conflict recorded for the school (auditors)");
+  CLI::App* history = list("history", "history",
+                           "every change of one problem: who, device, times, outcome, conflicts");
+  history->add_option("PROBLEM", args->arg, "problem number or id")->required();
+  CLI::App* asof = list("as-of", "as_of", "the ledger and its statistics as they stood on a date");
+  asof->add_option("DATE", args->arg, "YYYY-MM-DD (district time)")
+      ->required()
+      ->check([](const std::string& s) {
+        return IsValidDate(s) ? std::string() : "not a YYYY-MM-DD date";
+      });
+
+  CLI::App* exp =
+      audit->add_subcommand("export", "write the school's leaves, checkpoint and key to DIR");
+  AddTargetOptions(exp, *args);
+  exp->add_option("--out", args->out_dir, "output directory")->required();
+  exp->callback([&ctx, args] { RunExport(ctx, *args); });
+
+  CLI::App* verify = audit->add_subcommand("verify", "verify an export offline (no server needed)");
+  verify->add_option("DIR", args->arg, "directory written by `rectify audit export`")->required();
+  verify->add_option("--key", args->key_file,
+                     "the district's published log.pub (default: the copy inside DIR)");
+  verify->callback([&ctx, args] { RunVerify(ctx, *args); });
+
+  CLI::App* prove = audit->add_subcommand(
+      "prove", "get and check the inclusion proof of one of this device's own ops");
+  AddTargetOptions(prove, *args);
+  prove->add_option("SEQ", args->seq, "the op's device sequence number")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  prove->callback([&ctx, args] { RunProve(ctx, *args); });
+}
+
+}  // namespace rectify

@@ -1,0 +1,19 @@
+// `rectify evidence add|list|get|push` (docs/evidence.md) and the hook that
+// uploads evidence after every successful `rectify sync`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "client/cli/cli_context.h"
+#include "client/sync/sync_runner.h"
+
+namespace rectify {
+
+void AddEvidenceCommands(CLI::App& app, CliContext& ctx);
+
+// Uploads the ledger's missing evidence to `target`, printing one line on
+// ctx.err; a failure is a warning, never a sync failure (the next sync
+// resumes). Honours RECTIFY_EVIDENCE_MAX_CHUNKS (test hook).
+void SyncEvidenceAfterSync(CliContext& ctx, Ledger& ledger, const SyncTarget& target);
+
+}  // namespace rectify

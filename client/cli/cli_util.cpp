@@ -1,0 +1,171 @@
+#include "client/cli/cli_util.h"
+
+#include "client/sync/identity.h"
+
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "client/report/csv_import.h"
+#include "shared/schema.h"
+
+namespace rectify {
+
+void FieldOptions::Add(CLI::App* app, const std::string& flag, const std::string& field,
+                       const std::string& help, Kind kind) {
+  auto e = std::make_unique<Entry>();
+  e->flag = flag;
+  e->field = field;
+  e->kind = kind;
+  e->opt = app->add_option(flag, e->value, help);
+  entries_.push_back(std::move(e));
+}
+
+bool FieldOptions::any() const {
+  for (const auto& e : entries_)
+    if (e->opt->count() > 0) return true;
+  return false;
+}
+
+Result<Fields> FieldOptions::Collect() const {
+  Fields fields;
+  for (const auto& e : entries_) {
+    if (e->opt->count() == 0) continue;
+    if (e->value.empty()) {
+      fields.emplace_back(e->field, Value{});
+      continue;
+    }
+    switch (e->kind) {
+      case Kind::kText:
+        fields.emplace_back(e->field, Value{e->value});
+        break;
+      case Kind::kDate: {
+        auto d = NormalizeLedgerDate(e->value);
+        if (!d) return Status::InvalidArgument(e->flag + ": not a date (YYYY-MM-DD): " + e->value);
+        fields.emplace_back(e->field, Value{*d});
+        break;
+      }
+      case Kind::kDeadline: {
+        auto d = NormalizeDeadline(e->value);
+        if (!d.ok()) return d.status().Annotate(e->flag);
+        fields.emplace_back(e->field, Value{*d});
+        break;
+      }
+      case Kind::kInt: {
+        const std::string& v = e->value;
+        bool digits = !v.empty() && v.size() < 18;
+        for (char c : v) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+        if (!digits) return Status::InvalidArgument(e->flag + ": not a whole number: " + v);
+        fields.emplace_back(e->field, Value{static_cast<int64_t>(std::stoll(v))});
+        break;
+      }
+    }
+  }
+  return fields;
+}
+
+void PrintJson(CliContext& ctx, const nlohmann::json& j) {
+  *ctx.out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+nlohmann::json MeasureJson(const MeasureInfo& m) {
+  return {{"id", m.id},       {"ordinal", m.ordinal},   {"text", m.text},
+          {"owner", m.owner}, {"deadline", m.deadline}, {"done_date", m.done_date}};
+}
+
+nlohmann::json ProblemJson(const ProblemInfo& p) {
+  nlohmann::json measures = nlohmann::json::array();
+  for (const auto& m : p.measures) measures.push_back(MeasureJson(m));
+  return {{"id", p.id},
+          {"number", p.number},
+          {"aspect_id", p.aspect_id},
+          {"category_id", p.category_id},
+          {"title", p.title},
+          {"detail", p.detail},
+          {"kind", std::string(KindCode(p.kind))},
+          {"kind_label", std::string(KindLabel(p.kind))},
+          {"status", std::string(StatusCode(p.status))},
+          {"status_label", std::string(StatusLabel(p.status))},
+          {"deadline", p.deadline},
+          {"department", p.department},
+          {"person", p.person},
+          {"result", p.result},
+          {"measures", measures}};
+}
+
+nlohmann::json RowJson(const std::map<std::string, Value>& row) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : row) {
+    if (IsNull(v))
+      j[k] = nullptr;
+    else if (const auto* i = std::get_if<int64_t>(&v))
+      j[k] = *i;
+    else
+      j[k] = std::get<std::string>(v);
+  }
+  return j;
+}
+
+void PrintRow(CliContext& ctx, const std::map<std::string, Value>& row) {
+  for (const auto& [k, v] : row) {
+    if (IsNull(v) || k == kDeletedField) continue;
+    *ctx.out << k << ": " << ValueToString(v) << "\n";
+  }
+}
+
+Result<int64_t> ParseYuan(const std::string& text) {
+  std::string digits;
+  int frac = -1;  // digits seen after the point; -1 before it
+  for (char c : text) {
+    if (c == ',') continue;
+    if (c == '.' && frac < 0) {
+      frac = 0;
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(c)) || frac >= 2)
+      return Status::InvalidArgument("not an amount in yuan with at most 2 decimals: " + text);
+    digits.push_back(c);
+    if (frac >= 0) ++frac;
+  }
+  if (digits.empty() || digits.size() > 15)
+    return Status::InvalidArgument("not an amount in yuan: " + text);
+  int64_t fen = std::stoll(digits);
+  for (int i = frac < 0 ? 0 : frac; i < 2; ++i) fen *= 10;
+  return fen;
+}
+
+std::string FormatYuan(int64_t fen) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(fen / 100),
+                static_cast<long long>(fen % 100));
+  return buf;
+}
+
+Result<std::string> NormalizeDeadline(const std::string& text) {
+  if (text.empty() || text == "长期") return text;
+  if (auto d = NormalizeLedgerDate(text)) return *d;
+  return Status::InvalidArgument("not a deadline (YYYY-MM-DD or 长期): " + text);
+}
+
+Result<std::string> ReadInputFile(const std::string& path) { return ReadFileBytes(path); }
+
+// Writes to a sibling temp file then renames, so a failed write never leaves
+// half a report where the previous one was.
+Status WriteOutputFile(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::IOError("cannot write " + path);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return Status::IOError("cannot write " + path);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status::IOError("cannot write " + path);
+  }
+  return Status::OK();
+}
+
+}  // namespace rectify

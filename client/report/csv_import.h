@@ -1,0 +1,42 @@
+// Parsing of a school's ledger spreadsheet saved as CSV (docs/csv-format.md).
+// Pure functions, no I/O: the caller reads the file. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/ledger/import_row.h"
+#include "shared/status.h"
+
+namespace rectify {
+
+// Parses an RFC 4180 CSV ledger: a header row (Chinese names or English
+// aliases, any order), then one problem per record. Quoted fields may hold
+// commas, doubled quotes and line breaks; lines end in CRLF or LF; the bytes
+// may be UTF-8 (with or without BOM) or GB18030 (see ToUtf8). Records whose
+// fields are all blank are skipped.
+//
+// Normalisation: fields are trimmed (ASCII and full-width spaces); 整改时限
+// becomes YYYY-MM-DD or 长期; 整改类型 and 整改状态 become their Chinese labels
+// (KindLabel/StatusLabel) or stay empty; 整改措施 is split into measures (see
+// SplitMeasures); line breaks inside fields become "\n".
+//
+// The file is all or nothing: on the first problem returns InvalidArgument
+// whose message starts with "<file_name>:<line>:<column>: " where line is the
+// 1-based physical line the record starts on and column the 1-based field
+// index, followed by the header name when known.
+Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes, const std::string& file_name);
+
+// Splits a 整改措施 cell into measures at "；", ";" and line breaks, trims each
+// piece, drops empty ones and strips one leading enumeration marker
+// ("一是", "二是", "1.", "1、", "（1）", "(1)", "①"…).
+std::vector<std::string> SplitMeasures(std::string_view cell);
+
+// Accepts 2024-03-31, 2024/3/31, 2024.3.31 and 2024年3月31日 (surrounding
+// spaces ignored) and returns "2024-03-31"; nullopt when the text is not a
+// real calendar date between years 1900 and 2999.
+std::optional<std::string> NormalizeLedgerDate(std::string_view text);
+
+}  // namespace rectify

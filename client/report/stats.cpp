@@ -1,0 +1,148 @@
+#include "client/report/stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rectify {
+
+namespace {
+
+bool IsDone(ProblemStatus s, const CompletionRule& rule) {
+  switch (s) {
+    case ProblemStatus::kCompleted:
+    case ProblemStatus::kVerified:
+      return true;
+    case ProblemStatus::kLongTerm:
+      return rule.long_term_counts;
+    default:
+      return false;
+  }
+}
+
+bool IsOpen(ProblemStatus s) {
+  return s == ProblemStatus::kNotStarted || s == ProblemStatus::kInProgress;
+}
+
+// Howard Hinnant's days_from_civil: exact for every Gregorian date, no tables.
+int DaysFromCivil(int y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+}  // namespace
+
+std::optional<int> DayNumber(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  auto num = [&](size_t pos, size_t len) {
+    int v = 0;
+    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  int y = num(0, 4), m = num(5, 2), d = num(8, 2);
+  if (m < 1 || m > 12 || d < 1) return std::nullopt;
+  // Validate the day by round-tripping through the first of the next month.
+  int next_month = m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1);
+  int day = DaysFromCivil(y, m, d);
+  if (day >= next_month) return std::nullopt;
+  return day;
+}
+
+LedgerStats ComputeStats(const LedgerSnapshot& snapshot) {
+  LedgerStats st;
+  st.rule = snapshot.rule.code;
+  st.aspects = static_cast<int>(snapshot.aspects.size());
+  int done = 0;
+  for (const ProblemInfo& p : snapshot.problems) {
+    ++st.total;
+    switch (p.status) {
+      case ProblemStatus::kNotStarted:
+        ++st.not_started;
+        break;
+      case ProblemStatus::kInProgress:
+        ++st.in_progress;
+        break;
+      case ProblemStatus::kCompleted:
+        ++st.completed;
+        break;
+      case ProblemStatus::kLongTerm:
+        ++st.long_term;
+        break;
+      case ProblemStatus::kVerified:
+        ++st.verified;
+        break;
+    }
+    if (IsDone(p.status, snapshot.rule)) ++done;
+    for (const MeasureInfo& m : p.measures) {
+      ++st.measures;
+      if (!m.done_date.empty()) ++st.measures_done;
+    }
+  }
+  st.completion_rate = st.total == 0 ? 0.0 : static_cast<double>(done) / st.total;
+  return st;
+}
+
+std::string FormatPercent(double rate) {
+  return std::to_string(static_cast<long>(std::floor(rate * 100.0 + 0.5))) + "%";
+}
+
+nlohmann::json StatsToJson(const LedgerStats& st) {
+  auto rule = CompletionRule::Parse(st.rule);
+  return nlohmann::json{
+      {"total", st.total},
+      {"not_started", st.not_started},
+      {"in_progress", st.in_progress},
+      {"completed", st.completed},
+      {"long_term", st.long_term},
+      {"verified", st.verified},
+      {"measures", st.measures},
+      {"measures_done", st.measures_done},
+      {"aspects", st.aspects},
+      {"completion_rate", st.completion_rate},
+      {"completion_percent", FormatPercent(st.completion_rate)},
+      {"rule", st.rule},
+      {"rule_text", rule ? rule->Describe() : std::string()},
+  };
+}
+
+std::string_view DueColorName(DueColor c) {
+  switch (c) {
+    case DueColor::kGreen:
+      return "green";
+    case DueColor::kYellow:
+      return "yellow";
+    case DueColor::kRed:
+      return "red";
+  }
+  return "green";
+}
+
+std::vector<DueItem> ComputeDue(const LedgerSnapshot& snapshot, const std::string& today) {
+  std::vector<DueItem> out;
+  auto now = DayNumber(today);
+  if (!now) return out;
+  for (const ProblemInfo& p : snapshot.problems) {
+    if (!IsOpen(p.status)) continue;
+    auto due = DayNumber(p.deadline);
+    if (!due) continue;  // 长期 or empty: nothing to count down to
+    DueItem item{p.number, p.title,          p.deadline, p.department,
+                 p.person, DueColor::kGreen, *due - *now};
+    if (item.days_left < 0) {
+      item.color = DueColor::kRed;
+    } else if (item.days_left <= snapshot.warn_days) {
+      item.color = DueColor::kYellow;
+    }
+    out.push_back(std::move(item));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const DueItem& a, const DueItem& b) {
+    return a.days_left != b.days_left ? a.days_left < b.days_left : a.number < b.number;
+  });
+  return out;
+}
+
+}  // namespace rectify

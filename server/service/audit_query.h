@@ -1,0 +1,41 @@
+// The auditor's read-only queries over one school's log and ledger
+// (docs/design.md §5 "Auditors get"). Results are JSON text in
+// protocol::AuditResponse::json; "export" also fills leaves/checkpoint.
+//
+//   log        every leaf as a row {index, server_time_ms, device, role, author,
+//              entity, row, fields, outcome, reason, rule, batch, peer,
+//              device_seq, device_hlc, clamped_from_hlc}; q.since_ms filters
+//              on server time (>=).
+//   rejected   the rows of "log" whose outcome is rejected.
+//   history    q.arg = a problem number or row id: {row_ids, leaves, conflicts}
+//              for every leaf touching that problem row.
+//   as_of      q.arg = YYYY-MM-DD: replays the applied/superseded ops the
+//              server received before the end of that day (local time)
+//              through MergeOp: {date, cutoff_ms, rows, problem_status_counts}.
+//   conflicts  every conflict record of the school.
+//   export     all encoded leaves, the latest checkpoint, the verifier key.
+//
+// Pure over a SchoolTxn (read-only is enough). Thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/messages.h"
+#include "server/storage/store.h"
+
+namespace rectify {
+
+struct AuditQueryContext {
+  std::string verifier_key;             // for "export"
+  int64_t utc_offset_minutes = 8 * 60;  // day boundaries of "as_of"
+};
+
+Result<protocol::AuditResponse> RunAuditQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
+                                              const AuditQueryContext& ctx);
+
+// Unix ms of the start of the day after `date` (YYYY-MM-DD) at the given
+// UTC offset; InvalidArgument for a malformed date.
+Result<int64_t> EndOfDayMillis(const std::string& date, int64_t utc_offset_minutes);
+
+}  // namespace rectify
