@@ -3,18 +3,14 @@
 #include <algorithm>
 
 #include "protocol/codec.h"
-#include "shared/schema.h"
+#include "protocol/handshake.h"
 
 namespace rectify::protocol {
 
 ClientSession::ClientSession(ClientStore& store, ClientSessionOptions options)
     : store_(store), options_(std::move(options)), decoder_(options_.max_frame_bytes) {
-  Hello hello;
-  hello.schema_version = kSchemaVersion;
-  hello.client_name = options_.client_name;
-  hello.school_id = options_.school_id;
   // The hello goes out at our highest version; the ack fixes the version.
-  Send(MsgType::kHello, hello);
+  out_ += EncodeClientHello(options_.school_id, options_.client_name);
 }
 
 template <class M>
@@ -37,8 +33,7 @@ void ClientSession::OnBytes(std::string_view data) {
 }
 
 void ClientSession::Handle(const Frame& frame) {
-  if (frame.type == static_cast<uint8_t>(MsgType::kError))
-    return Finish(StatusFromErrorFrame(frame, options_.max_frame_bytes));
+  if (auto error = ServerError(frame, options_.max_frame_bytes)) return Finish(*error);
   Status st;
   switch (state_) {
     case State::kAwaitHelloAck:
@@ -63,11 +58,9 @@ void ClientSession::Handle(const Frame& frame) {
 }
 
 Status ClientSession::OnHelloAck(const Frame& frame) {
-  HelloAck ack;
-  RECTIFY_RETURN_IF_ERROR(DecodeMessage(frame, MsgType::kHelloAck, &ack, options_.max_frame_bytes));
-  if (ack.version < kMinProtocolVersion || ack.version > kProtocolVersion)
-    return Status::FailedPrecondition("server chose unsupported protocol version " +
-                                      std::to_string(ack.version));
+  auto accepted = AcceptHelloAck(frame, options_.max_frame_bytes);
+  if (!accepted.ok()) return accepted.status();
+  const HelloAck& ack = *accepted;
   version_ = ack.version;
   const std::string mine = store_.SchoolId();
   if (!mine.empty() && mine != ack.school_id)
@@ -98,7 +91,7 @@ Status ClientSession::NextStep() {
     }
   }
   if (options_.pull) return SendPull();
-  Send(MsgType::kBye, Bye{"done"});
+  out_ += EncodeClientBye(version_);
   state_ = State::kAwaitBye;
   return Status::OK();
 }
@@ -160,7 +153,7 @@ Status ClientSession::OnPull(const Frame& frame) {
   if (options_.next_pull_limit)
     options_.pull_limit = std::max<uint32_t>(1, options_.next_pull_limit(options_.pull_limit));
   if (resp.more) return SendPull();
-  Send(MsgType::kBye, Bye{"done"});
+  out_ += EncodeClientBye(version_);
   state_ = State::kAwaitBye;
   return Status::OK();
 }

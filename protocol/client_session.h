@@ -13,6 +13,7 @@
 
 #include "protocol/connection_handler.h"
 #include "protocol/frame.h"
+#include "protocol/handshake.h"
 #include "protocol/messages.h"
 
 namespace rectify::protocol {
@@ -58,7 +59,7 @@ struct ClientSessionOptions {
   // Called once per push ack, after next_batch_ops: the push window from then on.
   std::function<size_t()> next_push_window;
   std::string school_id;  // auditors: the school to work on
-  std::string client_name = "rectify/0.1.0";
+  std::string client_name = kClientName;
   uint32_t max_frame_bytes = kDefaultMaxFrameBytes;
   bool push = true;
   bool pull = true;

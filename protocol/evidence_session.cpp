@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "protocol/codec.h"
-#include "shared/schema.h"
+#include "protocol/handshake.h"
 #include "shared/sha256.h"
 
 namespace rectify::protocol {
@@ -23,11 +23,7 @@ EvidenceSession::EvidenceSession(Mode mode, std::string school_id, EvidenceSessi
   if (options_.chunk_bytes == 0 || options_.chunk_bytes > kMaxEvidenceChunk)
     options_.chunk_bytes = kMaxEvidenceChunk;
   options_.window_bytes = std::max(options_.window_bytes, options_.chunk_bytes);
-  Hello hello;
-  hello.schema_version = kSchemaVersion;
-  hello.client_name = "rectify/0.1.0";
-  hello.school_id = std::move(school_id);
-  out_ += EncodeMessage(MsgType::kHello, hello);
+  out_ += EncodeClientHello(school_id);
 }
 
 std::unique_ptr<EvidenceSession> EvidenceSession::Query(std::string school_id,
@@ -79,22 +75,12 @@ std::string EvidenceSession::TakeOutput() {
 
 void EvidenceSession::Handle(const Frame& frame) {
   stats_.bytes_received += frame.body.size();
-  if (frame.type == static_cast<uint8_t>(MsgType::kError)) {
-    ErrorMsg err;
-    Status st = DecodeMessage(frame, MsgType::kError, &err, options_.max_frame_bytes);
-    if (!st.ok()) return Finish(st);
-    const auto code = static_cast<Status::Code>(err.code);
-    if (code == Status::Code::kPermissionDenied)
-      return Finish(Status::PermissionDenied("server refused: " + err.message));
-    if (code == Status::Code::kNotFound) return Finish(Status::NotFound(err.message));
-    return Finish(Status::FailedPrecondition("server error: " + err.message));
-  }
+  if (auto error = ServerError(frame, options_.max_frame_bytes)) return Finish(*error);
   switch (state_) {
     case State::kAwaitHelloAck: {
-      HelloAck ack;
-      Status st = DecodeMessage(frame, MsgType::kHelloAck, &ack, options_.max_frame_bytes);
-      if (!st.ok()) return Finish(st);
-      version_ = ack.version;
+      auto ack = AcceptHelloAck(frame, options_.max_frame_bytes);
+      if (!ack.ok()) return Finish(ack.status());
+      version_ = ack->version;
       if (mode_ == Mode::kDownload) {
         // One request first: its answer states the size, which bounds the rest.
         requested_ = download_.offset;
@@ -319,7 +305,7 @@ void EvidenceSession::OnData(const Frame& frame) {
 }
 
 void EvidenceSession::SendBye() {
-  out_ += EncodeMessage(MsgType::kBye, Bye{"done"}, version_);
+  out_ += EncodeClientBye(version_);
   state_ = State::kAwaitBye;
 }
 

@@ -1,7 +1,6 @@
 #include "protocol/request_session.h"
 
-#include "protocol/codec.h"
-#include "shared/schema.h"
+#include "protocol/handshake.h"
 
 namespace rectify::protocol {
 
@@ -12,11 +11,7 @@ RequestSession::RequestSession(std::string school_id,
       answer_type_(answer_type),
       max_frame_bytes_(max_frame_bytes),
       decoder_(max_frame_bytes) {
-  Hello hello;
-  hello.schema_version = kSchemaVersion;
-  hello.client_name = "rectify/0.1.0";
-  hello.school_id = std::move(school_id);
-  out_ += EncodeMessage(MsgType::kHello, hello);
+  out_ += EncodeClientHello(school_id);
 }
 
 void RequestSession::Finish(Status st) {
@@ -33,12 +28,12 @@ void RequestSession::OnBytes(std::string_view data) {
 }
 
 void RequestSession::Handle(const Frame& frame) {
-  if (frame.type == static_cast<uint8_t>(MsgType::kError))
-    return Finish(StatusFromErrorFrame(frame, max_frame_bytes_));
+  if (auto error = ServerError(frame, max_frame_bytes_)) return Finish(*error);
   switch (state_) {
     case State::kAwaitHelloAck: {
-      Status st = DecodeMessage(frame, MsgType::kHelloAck, &ack_, max_frame_bytes_);
-      if (!st.ok()) return Finish(st);
+      auto ack = AcceptHelloAck(frame, max_frame_bytes_);
+      if (!ack.ok()) return Finish(ack.status());
+      ack_ = *ack;
       out_ += make_request_(ack_.version);
       state_ = State::kAwaitAnswer;
       return;
@@ -48,7 +43,7 @@ void RequestSession::Handle(const Frame& frame) {
         return Finish(
             Status::InvalidArgument("unexpected answer type " + std::to_string(frame.type)));
       answer_ = frame;
-      out_ += EncodeMessage(MsgType::kBye, Bye{"done"}, ack_.version);
+      out_ += EncodeClientBye(ack_.version);
       state_ = State::kAwaitBye;
       return;
     case State::kAwaitBye:

@@ -118,4 +118,31 @@ std::optional<CompletionRule> CompletionRule::Parse(std::string_view code) {
   return std::nullopt;
 }
 
+std::optional<std::string> CheckProblemEdit(Role role, ProblemStatus current,
+                                            std::string_view name) {
+  if (role == Role::kAuditor || current != ProblemStatus::kVerified) return std::nullopt;
+  return "problem " + std::string(name) +
+         " is verified (已销号) and read-only to a school; only an auditor can change it";
+}
+
+std::optional<std::string> CheckStatusChange(Role role, ProblemStatus from, ProblemStatus to,
+                                             std::string_view reason, std::string_view name) {
+  const std::string problem = "problem " + std::string(name);
+  const bool auditor = role == Role::kAuditor;
+  if (!auditor && from == ProblemStatus::kVerified)
+    return problem + " is verified (已销号); only an auditor can reopen it (回头看)";
+  if (!auditor && to == ProblemStatus::kVerified)
+    return "only an auditor can set " + problem + " to verified (已销号)";
+  if (from == to) return std::nullopt;
+  const bool was_done = from == ProblemStatus::kVerified || from == ProblemStatus::kCompleted;
+  const bool back_to_work = to == ProblemStatus::kInProgress || to == ProblemStatus::kNotStarted;
+  const bool reopen = (was_done && back_to_work) || from == ProblemStatus::kVerified;
+  if (!reopen) return std::nullopt;
+  if (!auditor)
+    return problem + " is " + std::string(StatusLabel(from)) + " (" +
+           std::string(StatusCode(from)) + "); only an auditor can reopen it (回头看)";
+  if (reason.empty()) return "reopening " + problem + " (回头看) needs a reason (status_reason)";
+  return std::nullopt;
+}
+
 }  // namespace rectify

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/role.h"
+
 namespace rectify {
 
 enum class ProblemStatus { kNotStarted, kInProgress, kCompleted, kLongTerm, kVerified };
@@ -20,6 +22,18 @@ std::string_view StatusLabel(ProblemStatus s);
 // Accepts the English code, the Chinese label and the aliases seen in real
 // ledgers (整改推进中, 正在整改, 未完成, 整改完成, 完成, 销号 …). Trims spaces.
 std::optional<ProblemStatus> ParseStatus(std::string_view text);
+
+// Who may change a problem, and how (docs/design.md §2), for the ledger and
+// the server's resolver alike. `name` is how the problem is shown (its number).
+// nullopt: allowed; otherwise why not, in the user's terms.
+//  - a verified (已销号) problem is read-only to a school: no edit at all;
+//  - only an auditor sets 已销号;
+//  - reopening (回头看: from completed or verified back to not started or in
+//    progress, or out of verified at all) is an auditor's, with a reason.
+std::optional<std::string> CheckProblemEdit(Role role, ProblemStatus current,
+                                            std::string_view name);
+std::optional<std::string> CheckStatusChange(Role role, ProblemStatus from, ProblemStatus to,
+                                             std::string_view reason, std::string_view name);
 
 enum class ProblemKind { kImmediate, kWithinPeriod, kOngoing };
 std::string_view KindCode(ProblemKind k);   // immediate / within_period / ongoing

@@ -48,10 +48,10 @@ const std::vector<EntityDef>& Entities() {
         {"number", T::kInt},
         {"title", T::kText},
         {"detail", T::kText},
-        {"kind", T::kText},    // immediate / within_period / ongoing
-        {"status", T::kText},  // not_started / in_progress / completed / long_term / verified
+        {"kind", T::kKind},
+        {"status", T::kStatus},
         {"status_reason", T::kText},
-        {"deadline", T::kText},  // YYYY-MM-DD or 长期
+        {"deadline", T::kDeadline},
         {"department", T::kText},
         {"person", T::kText},
         {"result", T::kText},
@@ -61,7 +61,7 @@ const std::vector<EntityDef>& Entities() {
         {"ordinal", T::kInt},
         {"text", T::kText},
         {"owner", T::kText},
-        {"deadline", T::kText},
+        {"deadline", T::kDeadline},
         {"done_date", T::kDate},
         {"deleted", T::kInt}}},
       {"progress_note",

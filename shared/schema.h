@@ -12,10 +12,15 @@ namespace rectify {
 // Bumped whenever an entity or field is added; carried in every op and hello.
 inline constexpr uint32_t kSchemaVersion = 1;
 
+// The type of a field decides which values it may hold (CheckFieldValue in
+// shared/field_value.h); every field may also be null (unset).
 enum class FieldType {
   kText,
-  kInt,   // integers; money is in fen
-  kDate,  // "YYYY-MM-DD" text
+  kInt,       // integers; money is in fen
+  kDate,      // "YYYY-MM-DD", a real calendar day (shared/date.h)
+  kDeadline,  // a date or 长期
+  kStatus,    // a problem status code (shared/domain.h)
+  kKind,      // a problem kind code (shared/domain.h)
 };
 
 struct FieldDef {

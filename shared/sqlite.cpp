@@ -9,8 +9,17 @@ namespace rectify {
 namespace {
 
 Status SqliteError(sqlite3* db, int rc, const std::string& what) {
-  std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xff;
+  // The cases a user can fix are said in their terms, naming the file.
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  const std::string name = file && *file ? file : "the database";
+  if (primary == SQLITE_READONLY)
+    return Status::PermissionDenied(name +
+                                    " is read-only here (no permission to write it, or its "
+                                    "folder); reading works, changes do not");
+  if (primary == SQLITE_FULL)
+    return Status::IOError("the disk holding " + name + " is full; nothing was changed");
+  std::string msg = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::Unavailable(msg);
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::Corruption(msg);
   if (primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_RANGE)
@@ -23,11 +32,13 @@ Status SqliteError(sqlite3* db, int rc, const std::string& what) {
 
 }  // namespace
 
-Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool durable_sync) {
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool durable_sync,
+                                                 OpenMode mode) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int flags = mode == OpenMode::kCreate     ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                    : mode == OpenMode::kExisting ? SQLITE_OPEN_READWRITE
+                                                  : SQLITE_OPEN_READONLY;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     Status st = SqliteError(raw, rc, "opening " + path);
     sqlite3_close(raw);
@@ -38,7 +49,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, bool d
   // busy_timeout first: the WAL switch itself may wait for another process.
   sqlite3_busy_timeout(raw, 5000);
   std::string pragmas = "PRAGMA foreign_keys=ON;";
-  if (path != ":memory:") pragmas += "PRAGMA journal_mode=WAL;";
+  if (path != ":memory:" && mode != OpenMode::kReadOnly) pragmas += "PRAGMA journal_mode=WAL;";
   pragmas += durable_sync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   Status st = db->Exec(pragmas);
   if (!st.ok()) return st.Annotate("opening " + path);

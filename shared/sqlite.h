@@ -42,8 +42,12 @@ class Database {
   // Opens (creating if needed) the file at `path` and sets journal_mode=WAL,
   // foreign_keys=ON, busy_timeout (5 s) and synchronous=NORMAL (durable in WAL
   // mode at every checkpointed commit; FULL is used when `durable_sync`).
-  // ":memory:" opens a private in-memory database.
-  static Result<std::unique_ptr<Database>> Open(const std::string& path, bool durable_sync = false);
+  // ":memory:" opens a private in-memory database. kExisting and kReadOnly
+  // never create a file (IOError naming it if it is missing); kReadOnly
+  // refuses every write (PermissionDenied naming the file).
+  enum class OpenMode { kCreate, kExisting, kReadOnly };
+  static Result<std::unique_ptr<Database>> Open(const std::string& path, bool durable_sync = false,
+                                                OpenMode mode = OpenMode::kCreate);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

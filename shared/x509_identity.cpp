@@ -61,12 +61,12 @@ Result<DeviceSubject> ParseDeviceSubject(const X509* cert) {
   s.role = *ou;
   if (Status st = ValidateIdentifier(s.device_id, "device"); !st.ok())
     return Status::PermissionDenied(st.message());
-  if (s.role == kRoleAuditor) {
+  if (ParseRole(s.role) == Role::kAuditor) {
     if (*o != kAnySchool)
       return Status::PermissionDenied("auditor certificate must have O=\"*\", not \"" + *o + "\"");
     return s;
   }
-  if (s.role != kRoleSchool)
+  if (ParseRole(s.role) != Role::kSchool)
     return Status::PermissionDenied("certificate role (OU) \"" + s.role +
                                     "\" is not a device role (school or auditor)");
   if (Status st = ValidateIdentifier(*o, "school"); !st.ok())

@@ -14,19 +14,18 @@
 #include <string>
 #include <string_view>
 
+#include "shared/role.h"
 #include "shared/status.h"
 
 namespace rectify {
 
-inline constexpr char kRoleSchool[] = "school";
-inline constexpr char kRoleAuditor[] = "auditor";
 // The O value of an auditor certificate: an auditor is not bound to one school.
 inline constexpr char kAnySchool[] = "*";
 
 struct DeviceSubject {
   std::string school_id;  // empty for auditors
   std::string device_id;
-  std::string role;  // kRoleSchool or kRoleAuditor
+  std::string role;  // RoleName(): "school" or "auditor" (shared/role.h)
 };
 
 // Checks a device or school id: 1..64 bytes of valid UTF-8, no control

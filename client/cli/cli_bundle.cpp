@@ -62,6 +62,7 @@ void RunExport(CliContext& ctx, const BundleArgs& a) {
 }
 
 void RunImport(CliContext& ctx, const BundleArgs& a) {
+  ctx.may_create = !a.identity.empty();  // a new device may join by USB stick
   auto l = ctx.ledger();
   if (!l.ok()) return ctx.Fail(l.status());
   auto dir = IdentityDir(**l, a.identity);

@@ -11,7 +11,8 @@ Result<Ledger*> CliContext::ledger() {
   if (ledger_) return ledger_.get();
   const Clock& c = clock ? *clock : SystemClock::Instance();
   IdSource& i = ids ? *ids : RandomIdSource::Instance();
-  auto opened = Ledger::Open(db_path, c, i);
+  auto opened = Ledger::Open(
+      db_path, c, i, may_create ? Database::OpenMode::kCreate : Database::OpenMode::kExisting);
   if (!opened.ok()) return opened.status();  // already names the file
   ledger_ = std::move(opened).value();
   return ledger_.get();

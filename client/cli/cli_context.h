@@ -37,8 +37,12 @@ struct CliContext {
   CliContext(const CliContext&) = delete;
   CliContext& operator=(const CliContext&) = delete;
 
-  // Opens (or creates) the ledger at db_path on first use; later calls return
-  // the same object. The pointer stays valid for the context's lifetime.
+  // Only the commands that make a ledger (init; a new device's first sync or
+  // bundle import) set this; every other command on a missing file fails.
+  bool may_create = false;
+
+  // Opens the ledger at db_path on first use; later calls return the same
+  // object. The pointer stays valid for the context's lifetime.
   Result<Ledger*> ledger();
   // Like ledger(), but also requires a school id (i.e. `rectify init` was run).
   Result<Ledger*> school_ledger();

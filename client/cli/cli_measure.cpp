@@ -18,16 +18,14 @@ struct MeasureArgs {
 // Empty means today; anything else must be a real date.
 Result<std::string> DateOrToday(CliContext& ctx, const std::string& text) {
   if (text.empty()) return ctx.Today();
-  if (auto d = NormalizeLedgerDate(text)) return *d;
+  if (auto d = NormalizeDate(text)) return *d;
   return Status::InvalidArgument("--date: not a date (YYYY-MM-DD): " + text);
 }
 
 void RunMeasureAdd(CliContext& ctx, const MeasureArgs& a) {
-  auto deadline = NormalizeDeadline(a.deadline);
-  if (!deadline.ok()) return ctx.Fail(deadline.status().Annotate("--deadline"));
   auto l = ctx.school_ledger();
   if (!l.ok()) return ctx.Fail(l.status());
-  auto id = (*l)->AddMeasure(a.ref, a.text, a.owner, *deadline, ctx.author);
+  auto id = (*l)->AddMeasure(a.ref, a.text, a.owner, a.deadline, ctx.author);
   if (!id.ok()) return ctx.Fail(id.status());
   if (ctx.json) return PrintJson(ctx, {{"id", *id}});
   *ctx.out << "measure added to problem " << a.ref << " (" << *id << ")\n";

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "client/cli/cli_commands.h"
-#include "client/cli/cli_structure.h"
 #include "client/cli/cli_util.h"
 
 namespace rectify {
@@ -16,16 +15,6 @@ struct AddArgs {
 };
 
 void RunProblemAdd(CliContext& ctx, AddArgs a) {
-  if (!a.p.kind.empty() && !ParseKind(a.p.kind))
-    return ctx.Fail("--kind: unknown kind " + a.p.kind +
-                    " (立行立改/immediate, "
-                    "限期整改/within_period, 长期坚持/ongoing)");
-  if (!a.p.status.empty() && !ParseStatus(a.p.status))
-    return ctx.Fail("--status: unknown status " + a.p.status);
-  auto deadline = NormalizeDeadline(a.p.deadline);
-  if (!deadline.ok()) return ctx.Fail(deadline.status().Annotate("--deadline"));
-  a.p.deadline = *deadline;
-  if (!a.p.category.empty() && a.p.aspect.empty()) return ctx.Fail("--category needs --aspect");
   auto l = ctx.school_ledger();
   if (!l.ok()) return ctx.Fail(l.status());
   auto id = (*l)->AddProblem(a.p, ctx.author);
@@ -40,41 +29,15 @@ struct EditArgs {
   FieldOptions fields;
 };
 
-// Validates everything before the first write so a bad option changes nothing.
-Result<Fields> CollectEdit(CliContext& ctx, Ledger& ledger, const EditArgs& a) {
-  auto fields = a.fields.Collect();
-  if (!fields.ok()) return fields;
-  if (!a.kind.empty()) {
-    auto k = ParseKind(a.kind);
-    if (!k) return Status::InvalidArgument("--kind: unknown kind " + a.kind);
-    fields->emplace_back("kind", Value{std::string(KindCode(*k))});
-  }
-  auto problem = ledger.GetProblem(a.ref);
-  if (!problem.ok()) return problem.status();
-  std::string aspect_id = problem->aspect_id;
-  if (!a.aspect.empty()) {
-    auto id = ResolveAspect(ledger, a.aspect, /*create=*/true, ctx.author);
-    if (!id.ok()) return id.status();
-    aspect_id = *id;
-    fields->emplace_back("aspect_id", Value{aspect_id});
-  }
-  if (!a.category.empty()) {
-    if (aspect_id.empty()) return Status::InvalidArgument("--category needs --aspect");
-    auto id = ledger.AddCategory(aspect_id, a.category, ctx.author);
-    if (!id.ok()) return id.status();
-    fields->emplace_back("category_id", Value{*id});
-  }
-  return fields;
-}
-
 void RunProblemEdit(CliContext& ctx, const EditArgs& a) {
   if (!a.fields.any() && a.kind.empty() && a.aspect.empty() && a.category.empty())
     return ctx.Fail("nothing to change; give at least one option");
   auto l = ctx.school_ledger();
   if (!l.ok()) return ctx.Fail(l.status());
-  auto fields = CollectEdit(ctx, **l, a);
+  auto fields = a.fields.Collect();
   if (!fields.ok()) return ctx.Fail(fields.status());
-  Status st = (*l)->EditProblem(a.ref, *fields, ctx.author);
+  if (!a.kind.empty()) fields->emplace_back("kind", Value{a.kind});
+  Status st = (*l)->EditProblem(a.ref, *fields, ctx.author, {a.aspect, a.category});
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json) return PrintJson(ctx, {{"ok", true}});
   *ctx.out << "problem " << a.ref << " updated\n";

@@ -1,4 +1,5 @@
-// `rectify init`, `rectify school show|edit`, `rectify inspection add|edit|show`.
+// `rectify init`, `rectify school show|edit`,
+// `rectify inspection add|edit|show|list|use`.
 #include <memory>
 #include <string>
 
@@ -15,6 +16,7 @@ struct InitArgs {
 };
 
 void RunInit(CliContext& ctx, const InitArgs& a) {
+  ctx.may_create = true;
   auto l = ctx.ledger();
   if (!l.ok()) return ctx.Fail(l.status());
   Status st = (*l)->InitSchool(a.id, a.name, a.org, ctx.author);
@@ -79,14 +81,50 @@ void RunInspectionWrite(CliContext& ctx, const FieldOptions& opts, bool add) {
   if (add) {
     auto id = (*l)->AddInspection(*fields, ctx.author);
     if (!id.ok()) return ctx.Fail(id.status());
-    if (ctx.json) return PrintJson(ctx, {{"id", *id}});
-    *ctx.out << "inspection added: " << *id << "\n";
+    if (ctx.json) return PrintJson(ctx, {{"id", *id}, {"current", true}});
+    *ctx.out << "inspection added: " << *id << "\n"
+             << "它现在是当前巡察 (now current): problem list, stats and the notice show its "
+                "problems; `rectify inspection list` shows every inspection and "
+                "`rectify inspection use N` switches back\n";
     return;
   }
   Status st = (*l)->EditInspection(*fields, ctx.author);
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json) return PrintJson(ctx, {{"ok", true}});
   *ctx.out << "inspection updated\n";
+}
+
+void RunInspectionList(CliContext& ctx) {
+  auto l = ctx.school_ledger();
+  if (!l.ok()) return ctx.Fail(l.status());
+  auto all = (*l)->ListInspections();
+  if (!all.ok()) return ctx.Fail(all.status());
+  if (ctx.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : *all)
+      j.push_back({{"number", e.ordinal},
+                   {"id", e.id},
+                   {"group", e.group_name},
+                   {"kind", e.kind},
+                   {"onsite_from", e.onsite_from},
+                   {"problems", e.problems},
+                   {"current", e.current}});
+    return PrintJson(ctx, j);
+  }
+  *ctx.out << "序号 number | 巡察组 group | 类型 kind | 进驻 from | 问题 problems\n";
+  for (const auto& e : *all)
+    *ctx.out << (e.current ? "* " : "  ") << e.ordinal << " | " << e.group_name << " | " << e.kind
+             << " | " << e.onsite_from << " | " << e.problems << "\n";
+  if (all->empty()) *ctx.out << "  (none yet: `rectify inspection add`)\n";
+}
+
+void RunInspectionUse(CliContext& ctx, const std::string& ref) {
+  auto l = ctx.school_ledger();
+  if (!l.ok()) return ctx.Fail(l.status());
+  auto id = (*l)->UseInspection(ref);
+  if (!id.ok()) return ctx.Fail(id.status());
+  if (ctx.json) return PrintJson(ctx, {{"id", *id}, {"current", true}});
+  *ctx.out << "current inspection: " << ref << " (" << *id << ")\n";
 }
 
 void RunInspectionShow(CliContext& ctx) {
@@ -145,6 +183,13 @@ void AddSchoolCommands(CLI::App& app, CliContext& ctx) {
   insp->add_subcommand("show", "show the current inspection")->callback([&ctx] {
     RunInspectionShow(ctx);
   });
+  insp->add_subcommand("list", "every inspection of the ledger; * marks the current one")
+      ->callback([&ctx] { RunInspectionList(ctx); });
+  auto use_ref = std::make_shared<std::string>();
+  CLI::App* use = insp->add_subcommand("use", "make another inspection current (this device)");
+  use->add_option("NUMBER", *use_ref, "the inspection's number in `inspection list`, or its id")
+      ->required();
+  use->callback([&ctx, use_ref] { RunInspectionUse(ctx, *use_ref); });
 }
 
 }  // namespace rectify

@@ -35,7 +35,7 @@ void RunStatus(CliContext& ctx) {
     PrintJson(ctx, {{"db", ctx.db_path},
                     {"device_id", ledger.device_id()},
                     {"school_id", ledger.school_id()},
-                    {"role", ledger.role()},
+                    {"role", RoleName(ledger.role())},
                     {"pending_ops", pending},
                     {"last_device_seq", ledger.LastDeviceSeq()},
                     {"pull_cursor", ledger.pull_cursor()},
@@ -45,7 +45,7 @@ void RunStatus(CliContext& ctx) {
   }
   std::ostream& o = *ctx.out;
   o << "ledger: " << ctx.db_path << "\n"
-    << "device: " << ledger.device_id() << " (" << ledger.role() << ")\n"
+    << "device: " << ledger.device_id() << " (" << RoleName(ledger.role()) << ")\n"
     << "school: " << (ledger.school_id().empty() ? "(none; run rectify init)" : ledger.school_id())
     << "\n"
     << "pending changes: " << pending << " (last seq " << ledger.LastDeviceSeq() << ")\n"

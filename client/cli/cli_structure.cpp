@@ -4,25 +4,9 @@
 #include <string>
 
 #include "client/cli/cli_commands.h"
-#include "client/cli/cli_structure.h"
 #include "client/cli/cli_util.h"
 
 namespace rectify {
-
-Result<std::string> ResolveAspect(Ledger& ledger, const std::string& ref, bool create,
-                                  const std::string& author) {
-  auto snap = ledger.Snapshot();
-  if (snap.ok()) {
-    for (const auto& a : snap->aspects)
-      if (a.title == ref) return a.id;
-    for (const auto& a : snap->aspects)
-      if (std::to_string(a.ordinal) == ref) return a.id;
-  }
-  if (!create) return Status::NotFound("no aspect titled or numbered " + ref);
-  bool numeric = !ref.empty() && ref.find_first_not_of("0123456789") == std::string::npos;
-  if (numeric) return Status::NotFound("no aspect numbered " + ref);
-  return ledger.AddAspect(ref, author);
-}
 
 namespace {
 
@@ -42,11 +26,9 @@ void RunAspectAdd(CliContext& ctx, const TitleArgs& a) {
 void RunCategoryAdd(CliContext& ctx, const TitleArgs& a) {
   auto l = ctx.school_ledger();
   if (!l.ok()) return ctx.Fail(l.status());
-  auto aspect = ResolveAspect(**l, a.aspect, /*create=*/true, ctx.author);
-  if (!aspect.ok()) return ctx.Fail(aspect.status());
-  auto id = (*l)->AddCategory(*aspect, a.title, ctx.author);
+  auto id = (*l)->AddCategory(a.aspect, a.title, ctx.author);
   if (!id.ok()) return ctx.Fail(id.status());
-  if (ctx.json) return PrintJson(ctx, {{"id", *id}, {"aspect_id", *aspect}, {"title", a.title}});
+  if (ctx.json) return PrintJson(ctx, {{"id", *id}, {"title", a.title}});
   *ctx.out << "category: " << a.title << " (" << *id << ")\n";
 }
 

@@ -133,6 +133,8 @@ Result<SyncRun> SyncWithRetries(CliContext& ctx, Ledger& ledger, const SyncTarge
 }
 
 void RunSync(CliContext& ctx, const SyncArgs& a) {
+  // A new device joins by its first sync with an identity: that makes its ledger.
+  ctx.may_create = !a.identity.empty();
   auto l = ctx.ledger();
   if (!l.ok()) return ctx.Fail(l.status());
   Ledger& ledger = **l;
@@ -271,7 +273,7 @@ Result<SyncTarget> ResolveSyncTarget(Ledger& ledger, const std::string& server_f
   t.identity_dir =
       identity_flag.empty() ? ledger.GetMeta(kMetaIdentity).value_or("") : identity_flag;
   t.school_id = school_flag.empty() ? ledger.GetMeta(kMetaSchool).value_or("") : school_flag;
-  if (t.school_id.empty() && ledger.role() == "auditor") t.school_id = ledger.school_id();
+  if (t.school_id.empty() && ledger.role() == Role::kAuditor) t.school_id = ledger.school_id();
   if (server.empty()) return Status::InvalidArgument("no server: give --server HOST:PORT once");
   if (t.identity_dir.empty())
     return Status::InvalidArgument("no identity: give --identity DIR once");

@@ -9,6 +9,8 @@
 
 #include "client/report/csv_import.h"
 #include "shared/schema.h"
+#include "shared/date.h"
+#include "shared/file_io.h"
 
 namespace rectify {
 
@@ -40,16 +42,16 @@ Result<Fields> FieldOptions::Collect() const {
       case Kind::kText:
         fields.emplace_back(e->field, Value{e->value});
         break;
-      case Kind::kDate: {
-        auto d = NormalizeLedgerDate(e->value);
-        if (!d) return Status::InvalidArgument(e->flag + ": not a date (YYYY-MM-DD): " + e->value);
-        fields.emplace_back(e->field, Value{*d});
-        break;
-      }
+      case Kind::kDate:
       case Kind::kDeadline: {
-        auto d = NormalizeDeadline(e->value);
-        if (!d.ok()) return d.status().Annotate(e->flag);
-        fields.emplace_back(e->field, Value{*d});
+        // The ledger checks again; asking the rule here names the flag.
+        auto ok = e->kind == Kind::kDate ? NormalizeDate(e->value) : NormalizeDeadline(e->value);
+        if (!ok)
+          return Status::InvalidArgument(
+              e->flag + (e->kind == Kind::kDate ? ": not a real date (YYYY-MM-DD): "
+                                                : ": not a deadline (YYYY-MM-DD or 长期): ") +
+              e->value);
+        fields.emplace_back(e->field, Value{*ok});
         break;
       }
       case Kind::kInt: {
@@ -142,30 +144,11 @@ std::string FormatYuan(int64_t fen) {
   return buf;
 }
 
-Result<std::string> NormalizeDeadline(const std::string& text) {
-  if (text.empty() || text == "长期") return text;
-  if (auto d = NormalizeLedgerDate(text)) return *d;
-  return Status::InvalidArgument("not a deadline (YYYY-MM-DD or 长期): " + text);
-}
-
 Result<std::string> ReadInputFile(const std::string& path) { return ReadFileBytes(path); }
 
-// Writes to a sibling temp file then renames, so a failed write never leaves
-// half a report where the previous one was.
+// Every file the CLI writes goes through the one atomic writer (shared/file_io.h).
 Status WriteOutputFile(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IOError("cannot write " + path);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return Status::IOError("cannot write " + path);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status::IOError("cannot write " + path);
-  }
-  return Status::OK();
+  return WriteFileAtomic(path, bytes);
 }
 
 }  // namespace rectify

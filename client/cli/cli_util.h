@@ -56,9 +56,6 @@ Result<int64_t> ParseYuan(const std::string& text);
 // Formats fen as yuan "1234.50".
 std::string FormatYuan(int64_t fen);
 
-// Validates a deadline: YYYY-MM-DD (also 2024/3/31, 2024年3月31日), 长期, or
-// empty; returns the normalised text.
-Result<std::string> NormalizeDeadline(const std::string& text);
 
 // Whole file as bytes; IOError naming the path.
 Result<std::string> ReadInputFile(const std::string& path);

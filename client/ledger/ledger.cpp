@@ -1,10 +1,14 @@
 #include "client/ledger/ledger.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
 #include "client/ledger/ledger_internal.h"
 #include "client/ledger/ledger_schema.h"
+#include "shared/field_value.h"
 #include "shared/schema.h"
 
 namespace rectify {
@@ -30,28 +34,6 @@ bool IsReservedMeta(const std::string& key) {
 namespace ledger_internal {
 
 std::string Quote(std::string_view name) { return "\"" + std::string(name) + "\""; }
-
-Status CheckFieldValue(std::string_view entity, const FieldDef& def, const Value& v) {
-  if (IsNull(v)) return Status::OK();
-  auto where = std::string(entity) + "." + std::string(def.name);
-  switch (def.type) {
-    case FieldType::kInt:
-      if (!std::holds_alternative<int64_t>(v))
-        return Status::InvalidArgument(where + " must be an integer, got '" + ValueToString(v) +
-                                       "'");
-      break;
-    case FieldType::kText:
-      if (!std::holds_alternative<std::string>(v))
-        return Status::InvalidArgument(where + " must be text");
-      break;
-    case FieldType::kDate:
-      if (!std::holds_alternative<std::string>(v) || !IsValidDate(std::get<std::string>(v)))
-        return Status::InvalidArgument(where + " must be a date YYYY-MM-DD, got '" +
-                                       ValueToString(v) + "'");
-      break;
-  }
-  return Status::OK();
-}
 
 Value DefaultValue(std::string_view field) {
   // Mirrors the DEFAULT 0 of the "deleted" column in the ledger schema.
@@ -153,20 +135,6 @@ Result<std::vector<std::string>> QueryTexts(Database& db, std::string_view sql,
 
 }  // namespace ledger_internal
 
-bool IsValidDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (s[i] < '0' || s[i] > '9') return false;
-  int y = std::stoi(std::string(s.substr(0, 4)));
-  int m = std::stoi(std::string(s.substr(5, 2)));
-  int d = std::stoi(std::string(s.substr(8, 2)));
-  if (y < 1900 || m < 1 || m > 12 || d < 1) return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int max = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-  return d <= max;
-}
-
 // ---- open, identity, meta ----------------------------------------------------
 
 Ledger::Ledger(std::unique_ptr<Database> db, const Clock& clock, IdSource& ids)
@@ -175,14 +143,25 @@ Ledger::Ledger(std::unique_ptr<Database> db, const Clock& clock, IdSource& ids)
 Ledger::~Ledger() = default;
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, const Clock& clock,
-                                             IdSource& ids) {
-  auto db = Database::Open(path);
+                                             IdSource& ids, Database::OpenMode mode) {
+  if (mode != Database::OpenMode::kCreate && path != ":memory:") {
+    if (::access(path.c_str(), F_OK) != 0)
+      return Status::NotFound("there is no ledger at " + path +
+                              " (check --db or RECTIFY_DB; `rectify init` creates a ledger)");
+    // A file nobody may write (chmod a-w) is read-only even to root.
+    struct stat st {};
+    if (::access(path.c_str(), W_OK) != 0 ||
+        (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0))
+      mode = Database::OpenMode::kReadOnly;
+  }
+  auto db = Database::Open(path, false, mode);
   if (!db.ok()) return db.status();
-  Status st = MigrateLedger(**db);
+  const bool read_only = mode == Database::OpenMode::kReadOnly;
+  Status st = read_only ? Status::OK() : MigrateLedger(**db);
   if (st.ok()) st = CheckLedgerSchema(**db);
   if (!st.ok()) return st.Annotate("opening ledger " + path);
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(*db), clock, ids));
-  st = ledger->InTx([&] { return ledger->LoadIdentity(); });
+  st = read_only ? ledger->LoadIdentity() : ledger->InTx([&] { return ledger->LoadIdentity(); });
   if (!st.ok()) return st.Annotate("opening ledger " + path);
   return ledger;
 }
@@ -195,7 +174,7 @@ Status Ledger::LoadIdentity() {
   } else {
     device_id_ = *device;
   }
-  role_ = GetMeta("role").value_or(std::string(kRoleSchool));
+  role_ = ParseRole(GetMeta("role").value_or("")).value_or(Role::kSchool);
   school_id_ = GetMeta("school_id").value_or("");
   pull_cursor_ = std::stoull(GetMeta("pull_cursor").value_or("0"));
   hlc_.Observe(Hlc{std::stoull(GetMeta("hlc_last").value_or("0"))});
@@ -206,7 +185,8 @@ Status Ledger::InTx(const std::function<Status()>& body) {
   if (db_->InTransaction()) return body();
   auto tx = Transaction::Begin(*db_);
   if (!tx.ok()) return tx.status();
-  const std::string school = school_id_, role = role_;
+  const std::string school = school_id_;
+  const Role role = role_;
   const uint64_t cursor = pull_cursor_;
   Status st = body();
   if (st.ok()) st = tx->Commit();
@@ -242,9 +222,15 @@ Status Ledger::SetMeta(const std::string& key, const std::string& value) {
   return InTx([&] { return PutMeta(key, value); });
 }
 
-Status Ledger::SetIdentity(const std::string& school_id, const std::string& role) {
-  if (role != kRoleSchool && role != kRoleAuditor)
-    return Status::InvalidArgument("role must be 'school' or 'auditor', got '" + role + "'");
+Status Ledger::SetIdentity(const std::string& school_id, std::string_view role_name) {
+  auto role = ParseRole(role_name);
+  if (!role)
+    return Status::InvalidArgument("role must be 'school' or 'auditor', got '" +
+                                   std::string(role_name) + "'");
+  return SetIdentity(school_id, *role);
+}
+
+Status Ledger::SetIdentity(const std::string& school_id, Role role) {
   if (school_id.empty()) return Status::InvalidArgument("school id is empty");
   return InTx([&]() -> Status {
     if (!school_id_.empty() && school_id_ != school_id) {
@@ -258,7 +244,7 @@ Status Ledger::SetIdentity(const std::string& school_id, const std::string& role
                                           "', not '" + school_id + "'");
     }
     RECTIFY_RETURN_IF_ERROR(PutMeta("school_id", school_id));
-    RECTIFY_RETURN_IF_ERROR(PutMeta("role", role));
+    RECTIFY_RETURN_IF_ERROR(PutMeta("role", std::string(RoleName(role))));
     school_id_ = school_id;
     role_ = role;
     return Status::OK();

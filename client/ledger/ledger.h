@@ -29,10 +29,12 @@
 #include "client/ledger/id_source.h"
 #include "client/ledger/import_row.h"
 #include "shared/clock.h"
+#include "shared/date.h"
 #include "shared/domain.h"
 #include "shared/hlc.h"
 #include "shared/merge.h"
 #include "shared/op.h"
+#include "shared/role.h"
 #include "shared/sqlite.h"
 #include "shared/status.h"
 
@@ -40,9 +42,6 @@ namespace rectify {
 
 // Field name -> new value. Names are the ones in shared/schema.h.
 using Fields = std::vector<std::pair<std::string, Value>>;
-
-inline constexpr std::string_view kRoleSchool = "school";
-inline constexpr std::string_view kRoleAuditor = "auditor";
 
 // A conflict reported by the server, kept locally for review.
 struct LocalConflict {
@@ -97,8 +96,13 @@ class Ledger {
   // Opens or creates the ledger file at `path`, migrating an older schema
   // (PRAGMA user_version) to the current one. A new file gets a device id
   // from `ids`, role "school" and no school id.
-  static Result<std::unique_ptr<Ledger>> Open(const std::string& path, const Clock& clock,
-                                              IdSource& ids);
+  // kCreate makes the file if it is missing (`rectify init`, a device's
+  // first sync); kExisting refuses a missing file (NotFound naming it) and
+  // opens a file this process may not write read-only, so reading commands
+  // still work and every write says the file is read-only.
+  static Result<std::unique_ptr<Ledger>> Open(
+      const std::string& path, const Clock& clock, IdSource& ids,
+      Database::OpenMode mode = Database::OpenMode::kCreate);
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -106,13 +110,16 @@ class Ledger {
   // ---- identity and meta ------------------------------------------------
   const std::string& device_id() const { return device_id_; }
   const std::string& school_id() const { return school_id_; }  // empty until set
-  const std::string& role() const { return role_; }            // "school" or "auditor"
+  Role role() const { return role_; }
   uint64_t pull_cursor() const { return pull_cursor_; }
   Hlc hlc_last() const { return hlc_.last(); }
   // Sets the school and role (e.g. learnt from the device certificate).
-  // role must be "school" or "auditor". Changing an already-set school id is
-  // refused (FailedPrecondition) unless the ledger has no rows and no ops.
-  Status SetIdentity(const std::string& school_id, const std::string& role);
+  // Changing an already-set school id is refused (FailedPrecondition) unless
+  // the ledger has no rows and no ops.
+  Status SetIdentity(const std::string& school_id, Role role);
+  // The same with the role by name ("school"/"auditor", as in certificates);
+  // InvalidArgument for any other name.
+  Status SetIdentity(const std::string& school_id, std::string_view role_name);
   // Free-form key/value store in the same file (the sync client keeps its
   // checkpoint there). Reserved keys: device_id, school_id, role, hlc_last,
   // pull_cursor, last_device_seq, and anything starting with "ledger.".
@@ -187,12 +194,25 @@ class Ledger {
   // ordinal). Returns its id.
   Result<std::string> AddInspection(const Fields& fields, const std::string& author);
   Status EditInspection(const Fields& fields, const std::string& author);  // current one
-  // Current inspection id, NotFound if none.
+  // The inspection this ledger works on: the one chosen with UseInspection,
+  // else the newest. NotFound if none.
   Result<std::string> CurrentInspectionId();
+  struct InspectionEntry {
+    std::string id, group_name, kind, onsite_from;
+    int64_t ordinal = 0, problems = 0;
+    bool current = false;
+  };
+  // Every inspection, oldest first, with its problem count.
+  Result<std::vector<InspectionEntry>> ListInspections();
+  // Makes inspection `ref` (its ordinal "1" or its id) the current one, on
+  // this device only (a local setting, not an op). NotFound if none matches.
+  Result<std::string> UseInspection(const std::string& ref);
 
   // Find-or-create by title (within the current inspection / the aspect).
   Result<std::string> AddAspect(const std::string& title, const std::string& author);
-  Result<std::string> AddCategory(const std::string& aspect_id, const std::string& title,
+  // `aspect_ref`: an aspect's title, its ordinal ("2") or its id; a title not
+  // yet used creates the aspect, in the same transaction as the category.
+  Result<std::string> AddCategory(const std::string& aspect_ref, const std::string& title,
                                   const std::string& author);
 
   // Problems are addressed by `ref`: a number within the current inspection
@@ -201,7 +221,15 @@ class Ledger {
   // Allowed: number, title, detail, kind, deadline, department, person, result,
   // aspect_id, category_id, deleted. Not status (use SetProblemStatus).
   // A school role cannot edit a verified problem (PermissionDenied).
-  Status EditProblem(const std::string& ref, const Fields& fields, const std::string& author);
+  // `move` (optional) places the problem under another aspect (title, ordinal
+  // or id; a new title creates it) and category (title within that aspect,
+  // created if new). Everything is validated first and written in one
+  // transaction: on any error nothing is written, no op is recorded.
+  struct Placement {
+    std::string aspect, category;
+  };
+  Status EditProblem(const std::string& ref, const Fields& fields, const std::string& author,
+                     const Placement& move = {});
   // status_text: Chinese or English (ParseStatus). School role: never to
   // verified, never from verified. Auditor: verifies; reopening (verified or
   // completed -> in_progress) needs a non-empty reason, stored in status_reason.
@@ -267,13 +295,17 @@ class Ledger {
                          const std::string& school_id, const RowState& row);
 
   // ledger_commands.cpp helpers.
-  Status CheckProblemWritable(const std::string& problem_id, bool changes_status);
+  Status CheckProblemWritable(const std::string& problem_id);
   Result<int64_t> NextOrdinal(std::string_view entity, const std::string& parent_field,
                               const std::string& parent_id);
   Result<std::string> FindOrAddAspect(const std::string& inspection_id, const std::string& title,
                                       const std::string& author, bool* created);
   Result<std::string> FindOrAddCategory(const std::string& aspect_id, const std::string& title,
                                         const std::string& author, bool* created);
+  // An aspect of the current inspection by exact title, ordinal or id; a new
+  // (non-numeric) title is created when `create`. NotFound otherwise.
+  Result<std::string> ResolveAspect(const std::string& ref, bool create,
+                                    const std::string& author);
   Result<std::string> EnsureInspection(const std::string& author);
   // ledger_import.cpp helpers.
   Status ImportOne(const std::string& inspection_id, const ImportRow& row,
@@ -284,11 +316,10 @@ class Ledger {
   const Clock& clock_;
   IdSource& ids_;
   HlcClock hlc_;
-  std::string device_id_, school_id_, role_;
+  std::string device_id_, school_id_;
+  Role role_ = Role::kSchool;
   uint64_t pull_cursor_ = 0;
 };
 
-// Validates "YYYY-MM-DD" (a real calendar day).
-bool IsValidDate(std::string_view s);
 
 }  // namespace rectify

@@ -18,8 +18,6 @@ bool IsDigits(std::string_view s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-bool IsValidDeadline(std::string_view s) { return s.empty() || s == "长期" || IsValidDate(s); }
-
 Status CheckAllowed(std::string_view what, const Fields& fields,
                     const std::set<std::string>& allowed) {
   for (const auto& [name, value] : fields) {
@@ -52,12 +50,23 @@ Status Normalize(std::string_view entity, Fields& fields) {
       continue;
     }
     if (text == nullptr) continue;
-    if (f->type == FieldType::kDate && text->empty()) {
-      value = std::monostate{};
-    } else if (name == "deadline") {
-      if (!IsValidDeadline(*text))
+    const bool typed = f->type == FieldType::kDate || f->type == FieldType::kDeadline ||
+                       f->type == FieldType::kKind || f->type == FieldType::kStatus;
+    if (typed && text->empty()) {
+      value = std::monostate{};  // clearing a typed field stores null, never ""
+    } else if (f->type == FieldType::kDate) {
+      auto d = NormalizeDate(*text);
+      if (!d)
+        return Status::InvalidArgument(std::string(entity) + "." + name +
+                                       " must be a date YYYY-MM-DD (a real calendar day), got '" +
+                                       *text + "'");
+      value = *d;
+    } else if (f->type == FieldType::kDeadline) {
+      auto d = NormalizeDeadline(*text);
+      if (!d)
         return Status::InvalidArgument("deadline must be YYYY-MM-DD or 长期, got '" + *text + "'");
-    } else if (name == "kind" && entity == entity::kProblem && !text->empty()) {
+      value = *d;
+    } else if (f->type == FieldType::kKind) {
       auto kind = ParseKind(*text);
       if (!kind)
         return Status::InvalidArgument("unknown problem kind '" + *text +
@@ -90,6 +99,10 @@ ProblemStatus StatusOf(const std::map<std::string, Value>& row) {
 // ---- helpers -------------------------------------------------------------------
 
 Result<std::string> Ledger::CurrentInspectionId() {
+  if (auto chosen = GetMeta("current_inspection")) {
+    auto row = GetRow(entity::kInspection, *chosen);
+    if (row && std::get<int64_t>(row->at("deleted")) == 0) return *chosen;
+  }
   auto ids = QueryTexts(*db_,
                         "SELECT id FROM inspection WHERE deleted = 0 "
                         "ORDER BY ordinal DESC, id DESC LIMIT 1",
@@ -134,16 +147,12 @@ Result<std::string> Ledger::ResolveProblem(const std::string& ref) {
   return ids->front();
 }
 
-Status Ledger::CheckProblemWritable(const std::string& problem_id, bool changes_status) {
+Status Ledger::CheckProblemWritable(const std::string& problem_id) {
   auto row = ReadViewRow(*db_, *FindEntity(entity::kProblem), problem_id);
   if (!row.ok()) return row.status();
   if (!row->has_value()) return Status::NotFound("no problem '" + problem_id + "'");
-  if (role_ == kRoleSchool && StatusOf(**row) == ProblemStatus::kVerified) {
-    return Status::PermissionDenied(
-        "problem " + ValueToString((**row).at("number")) +
-        " is verified (已销号) and read-only to a school; only an auditor can " +
-        (changes_status ? "reopen it" : "change it"));
-  }
+  if (auto why = CheckProblemEdit(role_, StatusOf(**row), ValueToString((**row).at("number"))))
+    return Status::PermissionDenied(*why);
   return Status::OK();
 }
 
@@ -239,10 +248,47 @@ Result<std::string> Ledger::AddInspection(const Fields& fields, const std::strin
     auto max = QueryInt(*db_, "SELECT MAX(ordinal) FROM inspection WHERE deleted = 0", {}, 0);
     if (!max.ok()) return max.status();
     f.emplace_back("ordinal", *max + 1);
-    return EditInTx(entity::kInspection, id, f, author);
+    RECTIFY_RETURN_IF_ERROR(EditInTx(entity::kInspection, id, f, author));
+    return PutMeta("current_inspection", id);  // the new inspection becomes current
   });
   if (!st.ok()) return st;
   return id;
+}
+
+Result<std::vector<Ledger::InspectionEntry>> Ledger::ListInspections() {
+  auto current = CurrentInspectionId();
+  auto stmt = db_->Prepare(
+      "SELECT id, ordinal, group_name, kind, onsite_from, "
+      "(SELECT COUNT(*) FROM problem p WHERE p.inspection_id = i.id AND p.deleted = 0) "
+      "FROM inspection i WHERE deleted = 0 ORDER BY ordinal, id");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<InspectionEntry> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    InspectionEntry e;
+    e.id = stmt->ColumnText(0);
+    e.ordinal = stmt->ColumnInt(1);
+    e.group_name = stmt->ColumnText(2);
+    e.kind = stmt->ColumnText(3);
+    e.onsite_from = stmt->ColumnText(4);
+    e.problems = stmt->ColumnInt(5);
+    e.current = current.ok() && *current == e.id;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::string> Ledger::UseInspection(const std::string& ref) {
+  auto all = ListInspections();
+  if (!all.ok()) return all.status();
+  for (const auto& e : *all) {
+    if (e.id != ref && std::to_string(e.ordinal) != ref) continue;
+    RECTIFY_RETURN_IF_ERROR(PutMeta("current_inspection", e.id));
+    return e.id;
+  }
+  return Status::NotFound("no inspection numbered " + ref + " (see `rectify inspection list`)");
 }
 
 Status Ledger::EditInspection(const Fields& fields, const std::string& author) {
@@ -270,14 +316,40 @@ Result<std::string> Ledger::AddAspect(const std::string& title, const std::strin
   return id;
 }
 
-Result<std::string> Ledger::AddCategory(const std::string& aspect_id, const std::string& title,
+Result<std::string> Ledger::ResolveAspect(const std::string& ref, bool create,
+                                          const std::string& author) {
+  if (ref.empty()) return Status::InvalidArgument("aspect title is empty");
+  if (auto row = GetRow(entity::kAspect, ref); row && std::get<int64_t>(row->at("deleted")) == 0)
+    return ref;
+  auto inspection = CurrentInspectionId();
+  if (inspection.ok()) {
+    for (const char* column : {"title", "ordinal"}) {
+      auto ids = QueryTexts(*db_,
+                            std::string("SELECT id FROM aspect WHERE inspection_id = ?1 AND "
+                                        "deleted = 0 AND CAST(") +
+                                column + " AS TEXT) = ?2 ORDER BY ordinal, id",
+                            {*inspection, ref});
+      if (!ids.ok()) return ids.status();
+      if (!ids->empty()) return ids->front();
+    }
+  } else if (inspection.status().code() != Status::Code::kNotFound) {
+    return inspection.status();
+  }
+  const bool numeric = ref.find_first_not_of("0123456789") == std::string::npos;
+  if (!create || numeric) return Status::NotFound("no aspect titled or numbered " + ref);
+  auto id = EnsureInspection(author);
+  if (!id.ok()) return id.status();
+  return FindOrAddAspect(*id, ref, author, nullptr);
+}
+
+Result<std::string> Ledger::AddCategory(const std::string& aspect_ref, const std::string& title,
                                         const std::string& author) {
   std::string id;
   Status st = InTx([&]() -> Status {
-    auto aspect = GetRow(entity::kAspect, aspect_id);
-    if (!aspect || std::get<int64_t>(aspect->at("deleted")) != 0)
-      return Status::NotFound("no aspect '" + aspect_id + "'");
-    auto r = FindOrAddCategory(aspect_id, title, author, nullptr);
+    if (title.empty()) return Status::InvalidArgument("category title is empty");
+    auto aspect_id = ResolveAspect(aspect_ref, /*create=*/true, author);
+    if (!aspect_id.ok()) return aspect_id.status();
+    auto r = FindOrAddCategory(*aspect_id, title, author, nullptr);
     if (!r.ok()) return r.status();
     id = *r;
     return Status::OK();
@@ -297,8 +369,9 @@ Result<std::string> Ledger::AddProblem(const NewProblem& p, const std::string& a
   if (!p.status.empty()) {
     auto s = ParseStatus(p.status);
     if (!s) return Status::InvalidArgument("unknown status '" + p.status + "'" + StatusHelp());
-    if (*s == ProblemStatus::kVerified && role_ != kRoleAuditor)
-      return Status::PermissionDenied("only an auditor can mark a problem verified (已销号)");
+    if (auto why = CheckStatusChange(role_, ProblemStatus::kNotStarted, *s, "",
+                                     std::to_string(p.number)))
+      return Status::PermissionDenied(*why);
     status_code = std::string(StatusCode(*s));
   }
   Fields f = {{"title", p.title}, {"status", status_code}};
@@ -346,8 +419,8 @@ Result<std::string> Ledger::AddProblem(const NewProblem& p, const std::string& a
   return id;
 }
 
-Status Ledger::EditProblem(const std::string& ref, const Fields& fields,
-                           const std::string& author) {
+Status Ledger::EditProblem(const std::string& ref, const Fields& fields, const std::string& author,
+                           const Placement& move) {
   for (const auto& [name, value] : fields)
     if (name == "status" || name == "status_reason")
       return Status::InvalidArgument("change a problem's status with SetProblemStatus");
@@ -360,7 +433,7 @@ Status Ledger::EditProblem(const std::string& ref, const Fields& fields,
   return InTx([&]() -> Status {
     auto id = ResolveProblem(ref);
     if (!id.ok()) return id.status();
-    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*id, false));
+    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*id));
     for (const auto& [name, value] : f) {
       if (name == "title" && ValueToString(value).empty())
         return Status::InvalidArgument("a problem's title cannot be empty");
@@ -371,6 +444,24 @@ Status Ledger::EditProblem(const std::string& ref, const Fields& fields,
       if (other.ok() && *other != *id)
         return Status::AlreadyExists("problem number " + ValueToString(value) +
                                      " is already used in this inspection");
+    }
+    // Placement last: it may create an aspect or category, and any refusal
+    // above must leave the ledger as it was (the transaction rolls back too).
+    std::string aspect_id;
+    if (!move.aspect.empty()) {
+      auto aspect = ResolveAspect(move.aspect, /*create=*/true, author);
+      if (!aspect.ok()) return aspect.status();
+      aspect_id = *aspect;
+      f.emplace_back("aspect_id", aspect_id);
+    } else if (!move.category.empty()) {
+      auto row = GetRow(entity::kProblem, *id);
+      if (row) aspect_id = ValueToString(row->at("aspect_id"));
+      if (aspect_id.empty()) return Status::InvalidArgument("a category needs its aspect (--aspect)");
+    }
+    if (!move.category.empty()) {
+      auto category = FindOrAddCategory(aspect_id, move.category, author, nullptr);
+      if (!category.ok()) return category.status();
+      f.emplace_back("category_id", *category);
     }
     return EditInTx(entity::kProblem, *id, f, author);
   });
@@ -386,19 +477,11 @@ Status Ledger::SetProblemStatus(const std::string& ref, const std::string& statu
     if (!id.ok()) return id.status();
     auto row = GetRow(entity::kProblem, *id);
     if (!row) return Status::NotFound("no problem '" + ref + "'");
-    const ProblemStatus current = StatusOf(*row);
-    const bool reopen =
-        (current == ProblemStatus::kVerified || current == ProblemStatus::kCompleted) &&
-        *target == ProblemStatus::kInProgress;
-    if (role_ != kRoleAuditor) {
-      if (*target == ProblemStatus::kVerified)
-        return Status::PermissionDenied("only an auditor can mark a problem verified (已销号)");
-      RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*id, true));
-      if (reopen)
-        return Status::PermissionDenied("only an auditor can reopen (回头看) a completed problem");
-    } else if ((reopen || current == ProblemStatus::kVerified) && current != *target &&
-               reason.empty()) {
-      return Status::InvalidArgument("reopening problem " + ref + " needs a reason");
+    if (auto why = CheckStatusChange(role_, StatusOf(*row), *target, reason,
+                                     ValueToString(row->at("number")))) {
+      // Missing a reason is the user's to fix; the rest is a matter of role.
+      if (role_ == Role::kAuditor) return Status::InvalidArgument(*why);
+      return Status::PermissionDenied(*why);
     }
     Fields f = {{"status", std::string(StatusCode(*target))}};
     if (!reason.empty()) f.emplace_back("status_reason", reason);
@@ -412,18 +495,19 @@ Result<std::string> Ledger::AddMeasure(const std::string& problem_ref, const std
                                        const std::string& owner, const std::string& deadline,
                                        const std::string& author) {
   if (text.empty()) return Status::InvalidArgument("a measure needs its text");
-  if (!IsValidDeadline(deadline))
+  std::optional<std::string> due;
+  if (!deadline.empty() && !(due = NormalizeDeadline(deadline)))
     return Status::InvalidArgument("deadline must be YYYY-MM-DD or 长期, got '" + deadline + "'");
   std::string id = ids_.NewId();
   Status st = InTx([&]() -> Status {
     auto problem = ResolveProblem(problem_ref);
     if (!problem.ok()) return problem.status();
-    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*problem, false));
+    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*problem));
     auto ordinal = NextOrdinal(entity::kMeasure, "problem_id", *problem);
     if (!ordinal.ok()) return ordinal.status();
     Fields f = {{"problem_id", *problem}, {"ordinal", *ordinal}, {"text", text}};
     if (!owner.empty()) f.emplace_back("owner", owner);
-    if (!deadline.empty()) f.emplace_back("deadline", deadline);
+    if (due) f.emplace_back("deadline", *due);
     return EditInTx(entity::kMeasure, id, f, author);
   });
   if (!st.ok()) return st;
@@ -437,7 +521,7 @@ Status Ledger::MarkMeasureDone(const std::string& problem_ref, int ordinal, cons
   return InTx([&]() -> Status {
     auto problem = ResolveProblem(problem_ref);
     if (!problem.ok()) return problem.status();
-    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*problem, false));
+    RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(*problem));
     auto ids = QueryTexts(*db_,
                           "SELECT id FROM measure WHERE problem_id = ?1 AND ordinal = ?2 "
                           "AND deleted = 0",

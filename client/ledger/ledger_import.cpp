@@ -27,7 +27,7 @@ Result<Fields> ProblemFields(const ImportRow& row) {
   text("person", row.person);
   text("result", row.result);
   if (!row.deadline.empty()) {
-    if (row.deadline != "长期" && !IsValidDate(row.deadline))
+    if (!IsValidDeadline(row.deadline))
       return Status::InvalidArgument("deadline must be YYYY-MM-DD or 长期, got '" + row.deadline +
                                      "'");
     f.emplace_back("deadline", row.deadline);
@@ -166,7 +166,7 @@ Status Ledger::ImportOne(const std::string& inspection, const ImportRow& row,
 }
 
 Status Ledger::CheckImportAllowed(const std::string& problem_id, const Fields& f) {
-  if (role_ == kRoleAuditor) return Status::OK();
+  if (role_ == Role::kAuditor) return Status::OK();
   auto current = GetRow(entity::kProblem, problem_id);
   const bool exists = current.has_value();
   const bool verified =

@@ -20,7 +20,6 @@ namespace rectify::ledger_internal {
 std::string Quote(std::string_view name);
 
 // Type check of one value against its field definition.
-Status CheckFieldValue(std::string_view entity, const FieldDef& def, const Value& v);
 
 // The value a field of a row that was never written reads as.
 Value DefaultValue(std::string_view field);

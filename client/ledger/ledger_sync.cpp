@@ -226,7 +226,7 @@ Status Ledger::ResolveConflict(int64_t id, const Value& value, const std::string
     if (found->resolved)
       return Status::FailedPrecondition("conflict #" + std::to_string(id) + " is already resolved");
     if (found->entity == "problem")
-      RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(found->row_id, found->field == "status"));
+      RECTIFY_RETURN_IF_ERROR(CheckProblemWritable(found->row_id));
     RECTIFY_RETURN_IF_ERROR(EditInTx(found->entity, found->row_id, {{found->field, value}}, author,
                                      nullptr, /*keep_unchanged=*/true));
     return MarkConflictResolved(id);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "client/report/text_encoding.h"
+#include "shared/date.h"
 #include "shared/domain.h"
 
 namespace rectify {
@@ -382,12 +383,8 @@ class LedgerParser {
 
   Status SetDeadline(int line, int column, const std::string& value, ImportRow* row) {
     if (value.empty()) return Status::OK();
-    if (value == "长期" || value == "长期坚持") {
-      row->deadline = "长期";
-      return Status::OK();
-    }
-    if (auto date = NormalizeLedgerDate(value)) {
-      row->deadline = *date;
+    if (auto deadline = NormalizeDeadline(value)) {
+      row->deadline = *deadline;
       return Status::OK();
     }
     return FieldError(line, column,
@@ -468,59 +465,7 @@ size_t EnumerationLength(std::string_view s) {
   return 0;
 }
 
-// ---- dates ------------------------------------------------------------------------
-
-bool IsLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int y, int m) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
-// Reads 1..max_len ASCII digits from the front of `s`.
-std::optional<int> TakeNumber(std::string_view* s, size_t max_len) {
-  size_t n = AsciiDigitPrefix(*s);
-  if (n == 0 || n > max_len) return std::nullopt;
-  int v = std::stoi(std::string(s->substr(0, n)));
-  s->remove_prefix(n);
-  return v;
-}
-
-bool TakePrefix(std::string_view* s, std::string_view p) {
-  if (!s->starts_with(p)) return false;
-  s->remove_prefix(p.size());
-  return true;
-}
-
 }  // namespace
-
-std::optional<std::string> NormalizeLedgerDate(std::string_view text) {
-  std::string_view s = Trim(text);
-  auto year = TakeNumber(&s, 4);
-  if (!year || *year < 1900 || *year > 2999) return std::nullopt;
-  std::string_view sep2;
-  if (TakePrefix(&s, "年")) {
-    sep2 = "月";
-  } else {
-    for (std::string_view sep : {"-", "/", "."}) {
-      if (TakePrefix(&s, sep)) {
-        sep2 = sep;
-        break;
-      }
-    }
-    if (sep2.empty()) return std::nullopt;
-  }
-  auto month = TakeNumber(&s, 2);
-  if (!month || !TakePrefix(&s, sep2)) return std::nullopt;
-  auto day = TakeNumber(&s, 2);
-  if (!day) return std::nullopt;
-  if (sep2 == "月") TakePrefix(&s, "日");
-  if (!s.empty() || *month < 1 || *month > 12 || *day < 1 || *day > DaysInMonth(*year, *month))
-    return std::nullopt;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", *year, *month, *day);
-  return std::string(buf);
-}
 
 std::vector<std::string> SplitMeasures(std::string_view cell) {
   std::vector<std::string> out;

@@ -34,9 +34,5 @@ Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes, const std:
 // ("一是", "二是", "1.", "1、", "（1）", "(1)", "①"…).
 std::vector<std::string> SplitMeasures(std::string_view cell);
 
-// Accepts 2024-03-31, 2024/3/31, 2024.3.31 and 2024年3月31日 (surrounding
-// spaces ignored) and returns "2024-03-31"; nullopt when the text is not a
-// real calendar date between years 1900 and 2999.
-std::optional<std::string> NormalizeLedgerDate(std::string_view text);
 
 }  // namespace rectify

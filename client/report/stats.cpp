@@ -23,35 +23,7 @@ bool IsOpen(ProblemStatus s) {
   return s == ProblemStatus::kNotStarted || s == ProblemStatus::kInProgress;
 }
 
-// Howard Hinnant's days_from_civil: exact for every Gregorian date, no tables.
-int DaysFromCivil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 }  // namespace
-
-std::optional<int> DayNumber(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-  auto num = [&](size_t pos, size_t len) {
-    int v = 0;
-    for (size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
-    return v;
-  };
-  int y = num(0, 4), m = num(5, 2), d = num(8, 2);
-  if (m < 1 || m > 12 || d < 1) return std::nullopt;
-  // Validate the day by round-tripping through the first of the next month.
-  int next_month = m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1);
-  int day = DaysFromCivil(y, m, d);
-  if (day >= next_month) return std::nullopt;
-  return day;
-}
 
 LedgerStats ComputeStats(const LedgerSnapshot& snapshot) {
   LedgerStats st;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/date.h"
 #include "shared/domain.h"
 
 namespace rectify {
@@ -52,8 +53,5 @@ struct DueItem {
 // Returns an empty list when `today` is not YYYY-MM-DD.
 std::vector<DueItem> ComputeDue(const LedgerSnapshot& snapshot, const std::string& today);
 
-// Days since 1970-01-01 of a YYYY-MM-DD date (proleptic Gregorian), or
-// nullopt when the text is not such a date.
-std::optional<int> DayNumber(std::string_view iso_date);
 
 }  // namespace rectify

@@ -20,7 +20,7 @@ namespace {
 // here, as it would from the hello of an online sync) and refuses a mismatch.
 Status MatchIdentity(Ledger& ledger, const protocol::PeerIdentity& id,
                      const std::string& bundle_school) {
-  if (id.role == "school" && id.school_id != bundle_school)
+  if (ParseRole(id.role) == Role::kSchool && id.school_id != bundle_school)
     return Status::PermissionDenied("the bundle is for school '" + bundle_school +
                                     "' but this device belongs to school '" + id.school_id + "'");
   if (ledger.school_id().empty()) return ledger.SetIdentity(bundle_school, id.role);
@@ -164,7 +164,7 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
     return Status::FailedPrecondition("the ledger has no school yet: nothing to export");
   auto id = LoadIdentity(identity_dir);
   if (!id.ok()) return id.status();
-  if (id->role == "school" && id->school_id != ledger.school_id())
+  if (ParseRole(id->role) == Role::kSchool && id->school_id != ledger.school_id())
     return Status::PermissionDenied("this ledger is school '" + ledger.school_id() +
                                     "' but the identity in " + identity_dir + " is for school '" +
                                     id->school_id + "'");

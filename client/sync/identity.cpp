@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "shared/file_io.h"
 #include "shared/x509_identity.h"
 
 namespace rectify {
@@ -35,13 +36,7 @@ Result<protocol::PeerIdentity> LoadIdentity(const std::string& dir) {
   return id;
 }
 
-Result<std::string> ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("cannot read " + path);
-  return bytes;
-}
+Result<std::string> ReadFileBytes(const std::string& path) { return ReadWholeFile(path); }
 
 Result<VerifierKey> LoadLogKey(const std::string& dir) {
   const std::string path = dir + "/log.pub";

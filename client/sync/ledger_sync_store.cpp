@@ -37,7 +37,7 @@ std::string LedgerSyncStore::SchoolId() { return ledger_.school_id(); }
 Status LedgerSyncStore::AdoptIdentity(const protocol::HelloAck& ack) {
   // An auditor ledger keeps role auditor; a school ledger takes its school
   // from the certificate the first time it syncs.
-  if (ledger_.school_id() == ack.school_id && ledger_.role() == ack.role) return Status::OK();
+  if (ledger_.school_id() == ack.school_id && RoleName(ledger_.role()) == ack.role) return Status::OK();
   return ledger_.SetIdentity(ack.school_id, ack.role);
 }
 

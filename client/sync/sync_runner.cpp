@@ -7,6 +7,7 @@
 
 #include "client/sync/identity.h"
 #include "client/sync/ledger_sync_store.h"
+#include "shared/host_port.h"
 #include "shared/checkpoint.h"
 
 namespace rectify {
@@ -14,18 +15,10 @@ namespace rectify {
 namespace {}  // namespace
 
 Status ParseServerAddress(const std::string& text, SyncTarget* target) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    return Status::InvalidArgument("server address '" + text + "' is not HOST:PORT");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port = text.substr(colon + 1);
-  if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535)
-    return Status::InvalidArgument("server address '" + text + "': bad port '" + port + "'");
-  target->host = host;
-  target->port = static_cast<uint16_t>(std::stoul(port));
+  auto hp = ParseHostPort(text);
+  if (!hp.ok()) return hp.status().Annotate("server address");
+  target->host = hp->host;
+  target->port = hp->port;
   return Status::OK();
 }
 

@@ -13,33 +13,11 @@
 #include <nlohmann/json.hpp>
 
 #include "server/service/bundle_import.h"
+#include "shared/file_io.h"
 
 namespace rectify {
 
 namespace {
-
-// Writes `bytes` to a temporary file beside `path`, fsyncs and renames, so a
-// pulled USB stick never holds half a bundle under the final name.
-Status WriteFileAtomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IOError("cannot finish " + path + ": " + std::strerror(errno));
-  return Status::OK();
-}
 
 struct ImportArgs {
   std::string data_dir, file;
@@ -97,7 +75,7 @@ int RunExport(const ExportArgs& args) {
   DistrictExportSummary s;
   auto bytes = ExportDistrictBundle(a.options, &s);
   if (!bytes.ok()) return ReportFailure("bundle export", bytes.status(), a.json);
-  if (Status st = WriteFileAtomically(a.file, *bytes); !st.ok())
+  if (Status st = WriteFileAtomic(a.file, *bytes); !st.ok())
     return ReportFailure("bundle export", st, a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"ok", true},

@@ -17,6 +17,8 @@
 #include "server/service/revocation_list.h"
 #include "server/service/serve_wiring.h"
 #include "server/network/tls_server.h"
+#include "shared/host_port.h"
+#include "shared/role.h"
 #include "shared/duration.h"
 
 namespace rectify {
@@ -196,18 +198,10 @@ int RunServe(const ServeArgs& a) {
 }  // namespace
 
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size())
-    return Status::InvalidArgument("--listen wants HOST:PORT, got \"" + text + "\"");
-  std::string h = text.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (h.empty()) return Status::InvalidArgument("--listen wants HOST:PORT, got \"" + text + "\"");
-  const std::string p = text.substr(colon + 1);
-  if (p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(p) > 65535)
-    return Status::InvalidArgument("bad port in --listen \"" + text + "\"");
-  *host = h;
-  *port = static_cast<uint16_t>(std::stoi(p));
+  auto hp = ParseHostPort(text, PortZero::kAllow);
+  if (!hp.ok()) return hp.status().Annotate("--listen");
+  *host = hp->host;
+  *port = hp->port;
   return Status::OK();
 }
 
@@ -234,7 +228,9 @@ void AddEnrollCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--device", args->options.device_id, "device id, unique in the district")
       ->required();
   cmd->add_option("--role", args->options.role, "school or auditor")
-      ->check(CLI::IsMember({"school", "auditor"}));
+      ->check([](const std::string& s) {
+        return ParseRole(s) ? std::string() : "role must be school or auditor, got '" + s + "'";
+      });
   cmd->add_option("--out", args->options.out_dir,
                   "directory receiving ca.pem, device.pem, device.key")
       ->required();

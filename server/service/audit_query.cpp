@@ -11,6 +11,7 @@
 #include "shared/domain.h"
 #include "shared/merge.h"
 #include "shared/schema.h"
+#include "shared/date.h"
 
 namespace rectify {
 
@@ -229,16 +230,9 @@ Result<protocol::AuditResponse> ExportQuery(SchoolTxn& txn, const AuditQueryCont
 }  // namespace
 
 Result<int64_t> EndOfDayMillis(const std::string& date, int64_t utc_offset_minutes) {
-  using namespace std::chrono;
-  if (date.size() != 10 || date[4] != '-' || date[7] != '-' ||
-      date.find_first_not_of("0123456789-") != std::string::npos)
-    return Status::InvalidArgument("as_of needs a date YYYY-MM-DD, got '" + date + "'");
-  year_month_day ymd{year{std::stoi(date.substr(0, 4))},
-                     month{static_cast<unsigned>(std::stoi(date.substr(5, 2)))},
-                     day{static_cast<unsigned>(std::stoi(date.substr(8, 2)))}};
-  if (!ymd.ok()) return Status::InvalidArgument("no such date: " + date);
-  const int64_t next_day_utc =
-      duration_cast<milliseconds>((sys_days{ymd} + days{1}).time_since_epoch()).count();
+  const auto day = DayNumber(date);
+  if (!day) return Status::InvalidArgument("as_of needs a real date YYYY-MM-DD, got '" + date + "'");
+  const int64_t next_day_utc = (static_cast<int64_t>(*day) + 1) * 86400 * 1000;
   return next_day_utc - utc_offset_minutes * 60 * 1000;
 }
 

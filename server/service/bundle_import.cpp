@@ -80,7 +80,7 @@ Result<Bundle> OpenSchoolBundle(const std::string& data_dir, const std::string& 
   if (!who.ok()) return who.status().Annotate("bundle signer is not a device");
   if (revoked.IsRevoked(who->device_id))
     return Status::PermissionDenied("device " + who->device_id + " is revoked");
-  if (who->role == kRoleSchool && bundle->contents.school_id != who->school_id)
+  if (ParseRole(who->role) == Role::kSchool && bundle->contents.school_id != who->school_id)
     return Status::PermissionDenied("device " + who->device_id + " belongs to school " +
                                     who->school_id + ", but the bundle is for school " +
                                     bundle->contents.school_id);
@@ -285,7 +285,7 @@ Result<BundleImportSummary> ImportSchoolBundle(const std::string& data_dir,
       data_dir, [revoked](const std::string& d) { return revoked->IsRevoked(d); }, log);
   if (!service.ok()) return service.status();
   protocol::SessionContext ctx;
-  ctx.peer = {who.role == kRoleSchool ? who.school_id : "", who.device_id, who.role,
+  ctx.peer = {ParseRole(who.role) == Role::kSchool ? who.school_id : "", who.device_id, who.role,
               "bundle:" + std::filesystem::path(bundle_path).filename().string()};
   ctx.school_id = bundle->contents.school_id;
   ctx.batch_prefix = ctx.peer.address;
@@ -324,7 +324,7 @@ Result<std::string> ExportDistrictBundle(const DistrictExportOptions& o,
   auto service = OpenService(o.data_dir, {}, {});
   if (!service.ok()) return service.status();
   protocol::SessionContext ctx;
-  ctx.peer = {"", kExportDevice, kRoleAuditor, "bundle-export"};
+  ctx.peer = {"", kExportDevice, std::string(RoleName(Role::kAuditor)), "bundle-export"};
   ctx.school_id = o.school_id;
 
   protocol::PullResponse all;

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "shared/file_io.h"
 #include "shared/sha256.h"
 #include "shared/x509_identity.h"
 
@@ -77,42 +78,13 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
   return Status::OK();
 }
 
-// O_EXCL with the final mode at creation: a key is never world-readable, not
-// even for the instant between create and chmod, and never overwritten.
+// A key is never world-readable, not even for an instant, and never
+// overwritten (shared/file_io.h).
 Status WriteNewFile(const std::string& path, std::string_view data, mode_t mode) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      return Status::AlreadyExists(path + " already exists; refusing to overwrite");
-    return Status::IOError(Errno("cannot create", path));
-  }
-  Status st = WriteAll(fd, data, path);
-  if (st.ok() && ::fsync(fd) != 0) st = Status::IOError(Errno("cannot sync", path));
-  ::close(fd);
-  return st;
+  return WriteFileAtomic(path, data, mode, IfExists::kRefuse);
 }
 
-Result<std::string> ReadFileImpl(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::IOError(Errno("cannot open", path));
-  }
-  std::string out;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Status::IOError(Errno("cannot read", path));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
+Result<std::string> ReadFileImpl(const std::string& path) { return ReadWholeFile(path); }
 
 // An open file holding an exclusive flock for the lifetime of the object, so
 // two operators enrolling at once cannot both take the same device id.
@@ -458,11 +430,11 @@ Result<EnrollResult> EnrollDevice(const EnrollOptions& options) {
   if (o.data_dir.empty() || o.out_dir.empty())
     return Status::InvalidArgument("--data and --out are required");
   RECTIFY_RETURN_IF_ERROR(ValidateIdentifier(o.device_id, "device"));
-  if (o.role == kRoleAuditor) {
+  if (ParseRole(o.role) == Role::kAuditor) {
     if (!o.school_id.empty() && o.school_id != kAnySchool)
       return Status::InvalidArgument("an auditor is not bound to one school: omit --school");
     o.school_id = kAnySchool;
-  } else if (o.role == kRoleSchool) {
+  } else if (ParseRole(o.role) == Role::kSchool) {
     RECTIFY_RETURN_IF_ERROR(ValidateIdentifier(o.school_id, "school"));
   } else {
     return Status::InvalidArgument("role must be school or auditor, not \"" + o.role + "\"");

@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "shared/domain.h"
+#include "shared/field_value.h"
+#include "shared/role.h"
 #include "shared/schema.h"
 
 namespace rectify {
@@ -11,30 +13,18 @@ namespace {
 
 using protocol::Outcome;
 
-constexpr std::string_view kRoleAuditorName = "auditor";
 constexpr const char* kValidationRuleName = "server validation (tenant, schema, status rules)";
 
-bool IsAuditor(const protocol::SessionContext& ctx) { return ctx.peer.role == kRoleAuditorName; }
-
-bool IsDate(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
+Role RoleOf(const protocol::SessionContext& ctx) {
+  return ParseRole(ctx.peer.role).value_or(Role::kSchool);
 }
 
+// The same check the ledger runs before it writes (shared/field_value.h).
 std::optional<std::string> CheckType(const EntityDef& def, const FieldChange& change) {
   const FieldDef* field = def.Find(change.field);
   if (field == nullptr) return "unknown field '" + std::string(def.name) + "." + change.field + "'";
-  if (IsNull(change.value)) return std::nullopt;
-  const bool is_int = std::holds_alternative<int64_t>(change.value);
-  const std::string where = std::string(def.name) + "." + change.field;
-  if (field->type == FieldType::kInt && !is_int) return "field " + where + " must be an integer";
-  if (field->type != FieldType::kInt && is_int) return "field " + where + " must be text";
-  if (field->type == FieldType::kDate) {
-    const auto& s = std::get<std::string>(change.value);
-    if (!s.empty() && !IsDate(s)) return "field " + where + " must be a date YYYY-MM-DD";
-  }
+  Status st = CheckFieldValue(def.name, *field, change.value);
+  if (!st.ok()) return st.message();
   return std::nullopt;
 }
 
@@ -72,33 +62,18 @@ std::string ProblemName(const Op& op, const RowState& row) {
   return op.row_id;
 }
 
-// docs/design.md §2: only auditors verify (销号) or reopen (回头看); a verified
-// problem is read-only to schools.
+// docs/design.md §2, the rule the ledger applies too (shared/domain.h).
 std::optional<std::string> CheckStatusRules(const Op& op, const protocol::SessionContext& ctx,
                                             const RowState& row) {
   const ProblemStatus current = CurrentStatus(row);
-  const bool auditor = IsAuditor(ctx);
   const std::string name = ProblemName(op, row);
-  if (!auditor && current == ProblemStatus::kVerified)
-    return "problem " + name + " is verified (已销号); only an auditor can reopen it";
   const FieldChange* status = op.Find("status");
-  if (status == nullptr) return std::nullopt;
+  if (status == nullptr) return CheckProblemEdit(RoleOf(ctx), current, name);
   auto next = ParseStatus(ValueToString(status->value));
   if (!next) return "unknown status '" + ValueToString(status->value) + "'";
-  if (*next == ProblemStatus::kVerified && !auditor)
-    return "only an auditor can set problem " + name + " to verified (已销号)";
-  const bool was_done = current == ProblemStatus::kVerified || current == ProblemStatus::kCompleted;
-  const bool back_to_work =
-      *next == ProblemStatus::kInProgress || *next == ProblemStatus::kNotStarted;
-  if (was_done && back_to_work) {
-    if (!auditor)
-      return "problem " + name + " is " + std::string(StatusCode(current)) + " (" +
-             std::string(StatusLabel(current)) + "); only an auditor can reopen it (回头看)";
-    const FieldChange* reason = op.Find("status_reason");
-    if (reason == nullptr || ValueToString(reason->value).empty())
-      return "reopening problem " + name + " needs a non-empty status_reason";
-  }
-  return std::nullopt;
+  const FieldChange* reason = op.Find("status_reason");
+  return CheckStatusChange(RoleOf(ctx), current, *next,
+                           reason ? ValueToString(reason->value) : std::string(), name);
 }
 
 AuditLeaf BaseLeaf(const protocol::SessionContext& ctx, const std::string& batch_id, const Op& op,

@@ -4,14 +4,13 @@
 #include <utility>
 
 #include "server/service/audit_query.h"
+#include "shared/role.h"
 #include "shared/checkpoint.h"
 
 namespace rectify {
 
 namespace {
 
-constexpr const char* kRoleSchoolName = "school";
-constexpr const char* kRoleAuditorName = "auditor";
 
 std::string Who(const protocol::SessionContext& ctx) {
   return "device " + ctx.peer.device_id + " (" + ctx.peer.role + ") from " + ctx.peer.address;
@@ -48,8 +47,9 @@ Status SyncServiceImpl::Admit(const protocol::SessionContext& ctx) {
     return Status::PermissionDenied("device " + ctx.peer.device_id + " is revoked");
   }
   if (ctx.school_id.empty()) return Status::InvalidArgument("no school named for this session");
-  if (ctx.peer.role == kRoleAuditorName) return Status::OK();  // any school
-  if (ctx.peer.role != kRoleSchoolName) {
+  const auto role = ParseRole(ctx.peer.role);
+  if (role == Role::kAuditor) return Status::OK();  // any school
+  if (!role) {
     Log("refused " + Who(ctx) + ": unknown role");
     return Status::PermissionDenied("unknown role '" + ctx.peer.role + "'");
   }
@@ -181,7 +181,7 @@ Result<protocol::ProofResponse> SyncServiceImpl::Proof(const protocol::SessionCo
 Result<protocol::AuditResponse> SyncServiceImpl::Audit(const protocol::SessionContext& ctx,
                                                        const protocol::AuditQuery& q) {
   RECTIFY_RETURN_IF_ERROR(Admit(ctx));
-  if (ctx.peer.role != kRoleAuditorName) {
+  if (ParseRole(ctx.peer.role) != Role::kAuditor) {
     Log("refused audit query '" + q.kind + "' from " + Who(ctx));
     return Status::PermissionDenied("audit queries are for auditors");
   }

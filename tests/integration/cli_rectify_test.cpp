@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 namespace {
 
@@ -85,6 +86,36 @@ class CliFixture {
   json Stats() { return Ok({"stats", "--json"}).Json(); }
   // The ledger's logical state: its export plus its statistics.
   std::string State() { return Ok({"export"}).out + Ok({"stats", "--json"}).out; }
+  // The ledger file's whole content: every row of every table (the outbox,
+  // field stamps, canon, meta and the entity tables), read with SQLite itself.
+  std::string Content() const {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    std::vector<std::string> tables;
+    sqlite3_exec(
+        db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        [](void* t, int, char** v, char**) {
+          static_cast<std::vector<std::string>*>(t)->push_back(v[0]);
+          return 0;
+        },
+        &tables, nullptr);
+    std::string dump;
+    for (const auto& t : tables) {
+      dump += "[" + t + "]\n";
+      sqlite3_exec(
+          db, ("SELECT * FROM \"" + t + "\" ORDER BY 1, 2").c_str(),
+          [](void* d, int n, char** v, char**) {
+            auto* out = static_cast<std::string*>(d);
+            for (int i = 0; i < n; ++i) *out += std::string(v[i] ? v[i] : "NULL") + "|";
+            *out += "\n";
+            return 0;
+          },
+          &dump, nullptr);
+    }
+    sqlite3_close(db);
+    REQUIRE(tables.size() > 3);
+    return dump;
+  }
 
   std::string WriteFile(const std::string& name, const std::string& bytes) {
     fs::path p = dir_ / name;
@@ -311,13 +342,31 @@ TEST_CASE("cli: bad input fails clearly and leaves the ledger unchanged") {
       {{"import", unclosed}, 1, "unclosed.csv:2"},
       {{"import", (f.dir() / "missing.csv").string()}, 1, "missing.csv"},
       {{"report", "--format", "pdf"}, 1, "format"},
-      {{"export", "--format", "xlsx"}, 1, "format"},
+      {{"export", "--format", "doc"}, 1, "format"},
+      // One door (docs/design.md §3): a new aspect is not created when the
+      // edit that would use it is refused.
+      {{"problem", "edit", "1", "--aspect", "新方面", "--number", "2"}, 1, "already used"},
+      {{"problem", "edit", "1", "--category", "新类别", "--number", "2"}, 1, "already used"},
+      {{"problem", "edit", "1", "--kind", "随便"}, 1, "kind"},
+      {{"problem", "edit", "1", "--title", ""}, 1, "title"},
+      {{"problem", "add", "--title", "x", "--status", "已销号"}, 1, "only an auditor"},
+      {{"problem", "status", "1", "已销号"}, 1, "only an auditor"},
+      {{"problem", "add", "--title", "x", "--aspect", "新方面", "--deadline", "2024-02-30"},
+       1,
+       "deadline"},
+      {{"measure", "add", "1", "--text", "x", "--deadline", "2024-02-30"}, 1, "deadline"},
+      {{"note", "add", "1", "--text", "x", "--date", "2024-02-30"}, 1, "date"},
+      {{"category", "add", "--aspect", "新方面", ""}, 1, "title"},
+      {{"evidence", "add", "1", (f.dir() / "missing.pdf").string()}, 2, "missing.pdf"},
+      {{"bundle", "import", (f.dir() / "missing.bundle").string()}, 1, "identity"},
+      {{"import", f.dir().string()}, 1, ""},
       {{"init", "--school-id", "other", "--school-name", "别的学校"}, 1, ""},
       {{"problem", "status"}, 2, ""},
       {{"problem", "add"}, 2, "--title"},
       {{"measure", "done", "1", "x"}, 2, ""},
       {{"frobnicate"}, 2, ""},
   };
+  const std::string content = f.Content();
   for (const auto& c : cases) {
     Run r = f.Exec(c.args);
     INFO(CliFixture::Join(c.args) << "\nstderr: " << r.err);
@@ -325,6 +374,7 @@ TEST_CASE("cli: bad input fails clearly and leaves the ledger unchanged") {
     CHECK(r.err.find("rectify: error: ") != std::string::npos);
     CHECK(r.err.find(c.needle) != std::string::npos);
     CHECK(r.out.empty());
+    CHECK(f.Content() == content);  // outbox, stamps, rows, meta: not one byte of it changed
   }
   CHECK(f.State() == before);
 }
@@ -393,7 +443,7 @@ TEST_CASE("cli: unseen 57 imports from UTF-8 and GB18030 alike") {
   }
 }
 
-TEST_CASE("cli: importing the same file twice changes nothing; export round-trips") {
+TEST_CASE("cli: importing the same file twice changes nothing, export round-trips") {
   CliFixture f;
   f.Ok({"init", "--school-id", "x", "--school-name", "杏花学校"});
   json first = f.Ok({"import", Data("seed000.csv"), "--json"}).Json();
@@ -423,4 +473,66 @@ TEST_CASE("cli: importing the same file twice changes nothing; export round-trip
   g.Ok({"import", exported});
   CHECK(g.Ok({"export"}).out == f.Ok({"export"}).out);
   CHECK(g.Stats() == f.Stats());
+}
+
+// Issue 11, defect 7: a second `inspection add` made the ledger look empty
+// with no way back.
+TEST_CASE("defect 7: inspections can be listed and switched, and a new one says so") {
+  CliFixture f;
+  LoadSeed(f, "seed000");
+  const int total = f.Stats()["total"].get<int>();
+  REQUIRE(total > 0);
+  Run added = f.Ok({"inspection", "add", "--group", "区委第二巡察组"});
+  CHECK(added.out.find("inspection use") != std::string::npos);
+  CHECK(f.Stats()["total"] == 0);  // the new inspection is current, and empty
+  json list = f.Ok({"--json", "inspection", "list"}).Json();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0]["problems"] == total);
+  CHECK(list[0]["current"] == false);
+  CHECK(list[1]["current"] == true);
+  CHECK(f.Exec({"inspection", "use", "9"}).rc == 1);
+  f.Ok({"inspection", "use", "1"});
+  CHECK(f.Stats()["total"] == total);
+  CHECK(f.Ok({"--json", "inspection", "list"}).Json()[0]["current"] == true);
+}
+
+// Issue 11, defect 8: a mistyped --db created a stray empty ledger.
+TEST_CASE("defect 8: only init (or a first sync) creates a ledger file") {
+  CliFixture f;
+  const fs::path typo = f.dir() / "typo.db";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"problem", "list"}, {"stats"}, {"export"}, {"status"},
+        {"problem", "add", "--title", "x"}}) {
+    std::vector<std::string> full = {"--db", typo.string()};
+    full.insert(full.end(), args.begin(), args.end());
+    Run r = f.Exec(full, /*with_db=*/false);
+    INFO(CliFixture::Join(args) << r.err);
+    CHECK(r.rc == 1);
+    CHECK(r.err.find("there is no ledger at " + typo.string()) != std::string::npos);
+    CHECK_FALSE(fs::exists(typo));
+  }
+  CHECK(f.Exec({"--db", typo.string(), "init", "--school-id", "s", "--school-name", "学校"},
+               /*with_db=*/false)
+            .rc == 0);
+  CHECK(fs::exists(typo));
+}
+
+// Issue 11, defect 10: raw SQLite errors reached the user and a read-only
+// ledger could not even be listed.
+TEST_CASE("defect 10: a read-only ledger reads, and refuses changes in the user's terms") {
+  CliFixture f;
+  LoadSeed(f, "seed000");
+  const std::string before = f.Content();
+  const fs::path db = f.dir() / "ledger.db";
+  f.Ok({"stats"});  // checkpoint the WAL into the file before it goes read-only
+  fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  CHECK(f.Ok({"problem", "list"}).out.find("1") != std::string::npos);
+  CHECK(f.Stats()["total"].get<int>() > 0);
+  Run w = f.Exec({"problem", "status", "1", "已完成"});
+  CHECK(w.rc == 1);
+  CHECK(w.err.find("is read-only") != std::string::npos);
+  CHECK(w.err.find("INSERT") == std::string::npos);
+  CHECK(w.err.find("executing") == std::string::npos);
+  fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write);
+  CHECK(f.Content() == before);
 }

@@ -92,7 +92,7 @@ std::pair<std::string, int> Shell(const std::string& cmd) {
   return {out, WIFEXITED(st) ? WEXITSTATUS(st) : -1};
 }
 
-TEST_CASE("echo round trip; the identity comes from the certificate") {
+TEST_CASE("echo round trip, the identity comes from the certificate") {
   Served s;
   auto ch = s.Connect("pc1");
   std::string big(60'000, 'x');  // several TLS records each way, under the echo frame limit

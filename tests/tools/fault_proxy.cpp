@@ -30,6 +30,8 @@
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
+#include "shared/host_port.h"
+
 namespace {
 
 using asio::ip::tcp;
@@ -45,10 +47,10 @@ struct Options {
 };
 
 bool SplitHostPort(const std::string& text, std::string* host, std::string* port) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
-  *host = text.substr(0, colon);
-  *port = text.substr(colon + 1);
+  auto hp = rectify::ParseHostPort(text, rectify::PortZero::kAllow);
+  if (!hp.ok()) return false;
+  *host = hp->host;
+  *port = std::to_string(hp->port);
   return true;
 }
 

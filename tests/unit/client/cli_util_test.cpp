@@ -43,14 +43,6 @@ TEST_CASE("ParseYuan converts yuan text to fen exactly") {
   CHECK(rectify::FormatYuan(5) == "0.05");
 }
 
-TEST_CASE("NormalizeDeadline accepts dates and 长期 only") {
-  CHECK(*rectify::NormalizeDeadline("2024/3/31") == "2024-03-31");
-  CHECK(*rectify::NormalizeDeadline("长期") == "长期");
-  CHECK(*rectify::NormalizeDeadline("") == "");
-  CHECK_FALSE(rectify::NormalizeDeadline("2024-02-30").ok());
-  CHECK_FALSE(rectify::NormalizeDeadline("下周").ok());
-}
-
 TEST_CASE("RunCli: help is 0, usage errors 2, user errors 1 with a clear message") {
   CHECK(RunInProcess({"--help"}).rc == 0);
   InProcess usage = RunInProcess({"problem", "add"});

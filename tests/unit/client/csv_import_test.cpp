@@ -97,20 +97,6 @@ TEST_CASE("SplitMeasures splits at separators and strips enumeration markers") {
   CHECK(SplitMeasures("是非分明") == std::vector<std::string>{"是非分明"});
 }
 
-TEST_CASE("NormalizeLedgerDate accepts the four spellings of a real date only") {
-  CHECK(NormalizeLedgerDate("2024年3月31日") == "2024-03-31");
-  CHECK(NormalizeLedgerDate("2024/3/31") == "2024-03-31");
-  CHECK(NormalizeLedgerDate("2024.03.31") == "2024-03-31");
-  CHECK(NormalizeLedgerDate("2000-02-29") == "2000-02-29");
-  CHECK_FALSE(NormalizeLedgerDate("1900-02-29"));
-  CHECK_FALSE(NormalizeLedgerDate("2023-02-29"));
-  CHECK_FALSE(NormalizeLedgerDate("2024-04-31"));
-  CHECK_FALSE(NormalizeLedgerDate("2024-13-01"));
-  CHECK_FALSE(NormalizeLedgerDate("2024/3-31"));
-  CHECK_FALSE(NormalizeLedgerDate("2024-03-31x"));
-  CHECK_FALSE(NormalizeLedgerDate("三月底"));
-}
-
 TEST_CASE("ParseLedgerCsv errors name file, line, column and header") {
   SUBCASE("unknown header") {
     CheckError("序号,问题,备注\n", "t.csv:1:3: ", "unknown header \"备注\"");

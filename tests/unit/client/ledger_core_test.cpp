@@ -54,7 +54,7 @@ std::string Field(Ledger& l, std::string_view entity, const std::string& id, con
 TEST_CASE("ledger: a new file gets a device id, school role and schema version") {
   CoreEnv env;
   CHECK(env.l().device_id() == "dev-000001");
-  CHECK(env.l().role() == "school");
+  CHECK(env.l().role() == Role::kSchool);
   CHECK(env.l().school_id().empty());
   CHECK(*env.l().db().UserVersion() == kLedgerSchemaVersion);
   env.Reopen();
@@ -177,7 +177,7 @@ TEST_CASE("ledger: meta keys round-trip and reserved keys are refused") {
   CHECK(env.l().SetIdentity("s9", "auditor").ok());
   CHECK(env.l().SetIdentity("s9", "admin").code() == Status::Code::kInvalidArgument);
   env.Reopen();
-  CHECK(env.l().role() == "auditor");
+  CHECK(env.l().role() == Role::kAuditor);
   CHECK(env.l().school_id() == "s9");
   CHECK(env.l().GetMeta("sync.checkpoint") == std::optional<std::string>("abc"));
 }

@@ -195,7 +195,7 @@ TEST_CASE("session: unsupported versions are refused") {
   CHECK(s2.Done());
 }
 
-TEST_CASE("session: a cut mid-session loses nothing; the next session resends only unacked ops") {
+TEST_CASE("session: a cut mid-session loses nothing, the next session resends only unacked ops") {
   FakeService svc;
   FakeStore store;
   for (uint64_t i = 1; i <= 20; ++i) store.pending.push_back(MakeOp(i));

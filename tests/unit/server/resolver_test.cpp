@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "server/service/audit_log.h"
 #include "server/service/resolver.h"
@@ -155,7 +156,54 @@ TEST_CASE("resolver: validation rejects with a reason, logs a leaf, never pulls"
             .outcome == Outcome::kApplied);
 }
 
-TEST_CASE("resolver: only auditors verify (销号) or reopen (回头看); verified is read-only") {
+TEST_CASE(
+    "resolver: the ledger's field validators: an impossible date or a wrong type is rejected and "
+    "logged") {
+  SyncFixture fx;
+  auto a = SyncFixture::School("A", "dA");
+  uint64_t seq = 0;
+  struct Case {
+    std::string entity, field;
+    Value value;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"progress_note", "date", Text("2024-02-30"), "must be a date YYYY-MM-DD (a real calendar day)"},
+      {"progress_note", "date", Text("2023-02-29"), "must be a date"},
+      {"progress_note", "date", Text(""), "must be a date"},
+      {"measure", "done_date", Text("2024-13-01"), "must be a date"},
+      {"problem", "deadline", Text("2024-02-30"), "must be a date YYYY-MM-DD or 长期"},
+      {"problem", "deadline", Text(""), "must be a date YYYY-MM-DD or 长期"},
+      {"measure", "deadline", Text("明年"), "must be a date YYYY-MM-DD or 长期"},
+      {"problem", "number", Text("12a"), "problem.number must be an integer"},
+      {"accountability", "amount_fen", Text("五千"), "must be an integer"},
+      {"problem", "kind", Text("随便"), "unknown kind '随便'"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.field);
+    Op op = SyncFixture::MakeOp(a, ++seq, c.entity, "r1", {F(c.field, c.value)}, kNow);
+    auto r = fx.PushOne(a, op);
+    CHECK(r.outcome == Outcome::kRejected);
+    CHECK_MESSAGE(r.reason.find(c.expected) != std::string::npos, r.reason);
+    AuditLeaf leaf = LeafAt(fx, "A", r.leaf_index);
+    CHECK(leaf.outcome == "rejected");
+    CHECK(leaf.reason == r.reason);
+    CHECK(fx.Row("A", c.entity, "r1").empty());
+  }
+  CHECK(fx.LeafCount("A") == seq);
+  // The same values in their valid form are applied.
+  for (auto [entity, field, value] : std::vector<std::tuple<std::string, std::string, Value>>{
+           {"progress_note", "date", Text("2024-02-29")},
+           {"problem", "deadline", Text("长期")},
+           {"problem", "number", Value{int64_t{12}}},
+           {"problem", "kind", Text("immediate")}}) {
+    CAPTURE(field);
+    auto r = fx.PushOne(a, SyncFixture::MakeOp(a, ++seq, entity, "r2", {F(field, value)}, kNow));
+    CHECK(r.outcome == Outcome::kApplied);
+  }
+}
+
+TEST_CASE("resolver: only auditors verify (销号) or reopen (回头看), verified is read-only") {
   SyncFixture fx;
   auto school = SyncFixture::School("A", "dA");
   auto auditor = SyncFixture::Auditor("A", "aud1");
@@ -183,7 +231,8 @@ TEST_CASE("resolver: only auditors verify (销号) or reopen (回头看); verifi
   CHECK(by_auditor({F("status", Text("verified"))}).outcome == Outcome::kApplied);
   auto edit = by_school({F("result", Text("已整改"))});
   CHECK(edit.outcome == Outcome::kRejected);
-  CHECK(edit.reason == "problem 3 is verified (已销号); only an auditor can reopen it");
+  CHECK(edit.reason ==
+        "problem 3 is verified (已销号) and read-only to a school; only an auditor can change it");
   auto no_reason = by_auditor({F("status", Text("in_progress"))});
   CHECK(no_reason.outcome == Outcome::kRejected);
   CHECK(no_reason.reason.find("status_reason") != std::string::npos);

@@ -171,7 +171,7 @@ TEST_CASE("merkle: roots of every prefix up to 300 match the reference RootOf") 
   CHECK(!fx.tree.Root(301).ok());
 }
 
-TEST_CASE("merkle: every inclusion proof for sizes 1..300 verifies; mutations fail") {
+TEST_CASE("merkle: every inclusion proof for sizes 1..300 verifies, mutations fail") {
   Fixture fx(300);
   std::mt19937_64 rng(42);
   uint64_t checked = 0, mutated = 0;
@@ -216,7 +216,7 @@ TEST_CASE("merkle: every inclusion proof for sizes 1..300 verifies; mutations fa
   CHECK(!fx.tree.InclusionProof(0, 301).ok());
 }
 
-TEST_CASE("merkle: every consistency proof for sizes 1..300 verifies; mutations fail") {
+TEST_CASE("merkle: every consistency proof for sizes 1..300 verifies, mutations fail") {
   Fixture fx(300);
   std::vector<Hash> roots;
   for (uint64_t n = 0; n <= 300; ++n) roots.push_back(fx.RootAt(n));
