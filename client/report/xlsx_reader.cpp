@@ -165,6 +165,14 @@ std::string Attr(const XML_Char** attrs, std::string_view local) {
   return "";
 }
 
+// An integer attribute; 0 when absent or not a number in range.
+int IntAttr(const XML_Char** attrs, std::string_view local) {
+  std::string v = Attr(attrs, local);
+  int out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  return ec == std::errc() && p == v.data() + v.size() ? out : 0;
+}
+
 class XmlHandler {
  public:
   virtual ~XmlHandler() = default;
@@ -312,11 +320,9 @@ class SharedStringsHandler : public XmlHandler {
 class StylesHandler : public XmlHandler {
  public:
   void Start(std::string_view name, const XML_Char** attrs) override {
-    if (name == "numFmt")
-      custom_[std::atoi(Attr(attrs, "numFmtId").c_str())] = Attr(attrs, "formatCode");
+    if (name == "numFmt") custom_[IntAttr(attrs, "numFmtId")] = Attr(attrs, "formatCode");
     if (name == "cellXfs") in_cell_xfs_ = true;
-    if (name == "xf" && in_cell_xfs_)
-      xf_formats_.push_back(std::atoi(Attr(attrs, "numFmtId").c_str()));
+    if (name == "xf" && in_cell_xfs_) xf_formats_.push_back(IntAttr(attrs, "numFmtId"));
   }
   void End(std::string_view name) override {
     if (name == "cellXfs") in_cell_xfs_ = false;
@@ -373,25 +379,30 @@ struct Grid {
     CellRef from, to;
   };
   std::vector<Range> merges;
+  int64_t stored = 0;  // cells with a value, as read
 };
 
 class SheetHandler : public XmlHandler {
  public:
   SheetHandler(const std::vector<std::string>& strings, const std::vector<bool>& date_styles,
-               bool date1904, const std::string& sheet)
-      : strings_(strings), date_styles_(date_styles), date1904_(date1904), sheet_(sheet) {}
+               bool date1904, const std::string& sheet, int64_t max_cells)
+      : strings_(strings),
+        date_styles_(date_styles),
+        date1904_(date1904),
+        sheet_(sheet),
+        max_cells_(max_cells) {}
 
   void Start(std::string_view name, const XML_Char** attrs) override {
     if (name == "row") {
       std::string r = Attr(attrs, "r");
-      row_ = r.empty() ? row_ + 1 : std::atoi(r.c_str());
+      row_ = r.empty() ? row_ + 1 : IntAttr(attrs, "r");
       column_ = 0;
       if (row_ < 1 || row_ > kMaxRow) Fail("row number \"" + r + "\" is outside the sheet");
     } else if (name == "c") {
       in_cell_ = true;
       value_.clear();
       type_ = Attr(attrs, "t");
-      style_ = std::atoi(Attr(attrs, "s").c_str());
+      style_ = IntAttr(attrs, "s");
       std::string r = Attr(attrs, "r");
       CellRef ref{row_, column_ + 1};
       if (!r.empty() && !ParseCellRef(r, &ref)) return Fail("bad cell reference \"" + r + "\"");
@@ -462,15 +473,21 @@ class SheetHandler : public XmlHandler {
       if (ec != std::errc()) return Fail("\"" + value_ + "\" is not a number");
       bool date = style_ >= 0 && style_ < static_cast<int>(date_styles_.size()) &&
                   date_styles_[static_cast<size_t>(style_)];
+      // Beyond 9999-12-31 (serial 2958465) Excel shows #### : keep the number.
+      date = date && v >= 0 && v < 2958466;
       text = date ? ExcelSerialToDate(v, date1904_) : FormatNumber(v);
     }
-    if (!text.empty()) grid.cells[row_][column_] = std::move(text);
+    if (text.empty()) return;
+    if (++grid.stored > max_cells_)
+      return Fail("the sheet holds more than " + std::to_string(max_cells_) + " cells");
+    grid.cells[row_][column_] = std::move(text);
   }
 
   const std::vector<std::string>& strings_;
   const std::vector<bool>& date_styles_;
   bool date1904_;
   std::string sheet_;
+  int64_t max_cells_;
   int row_ = 0, column_ = 0, style_ = 0;
   bool in_cell_ = false, in_v_ = false, in_inline_ = false;
   std::string type_, value_;
@@ -485,14 +502,14 @@ Status FillMerges(Grid* g, const XlsxLimits& limits) {
     max_row = std::max(max_row, r);
     if (!cols.empty()) max_col = std::max(max_col, cols.rbegin()->first);
   }
-  int64_t covered = 0;
+  int64_t covered = g->stored;
   for (const Grid::Range& m : g->merges) {
     int r2 = std::min(m.to.row, max_row), c2 = std::min(m.to.column, max_col);
     if (m.from.row > r2 || m.from.column > c2) continue;
     covered += int64_t{r2 - m.from.row + 1} * (c2 - m.from.column + 1);
-    if (covered > limits.max_merged_cells)
-      return Status::InvalidArgument("merged ranges cover more than " +
-                                     std::to_string(limits.max_merged_cells) + " cells");
+    if (covered > limits.max_cells)
+      return Status::InvalidArgument("the sheet with its merged ranges holds more than " +
+                                     std::to_string(limits.max_cells) + " cells");
     auto row_it = g->cells.find(m.from.row);
     if (row_it == g->cells.end()) continue;
     auto cell_it = row_it->second.find(m.from.column);
@@ -526,10 +543,15 @@ class SheetNamer : public CellNamer {
 };
 
 // The non-blank rows of a filled grid as records.
-std::vector<TableRecord> Records(const Grid& g) {
+Result<std::vector<TableRecord>> Records(const Grid& g, int64_t max_cells) {
   std::vector<TableRecord> out;
+  int64_t cells = 0;
   for (const auto& [r, cols] : g.cells) {
     if (cols.empty()) continue;
+    cells += cols.rbegin()->first;
+    if (cells > max_cells)
+      return Status::InvalidArgument("the rows hold more than " + std::to_string(max_cells) +
+                                     " cells (blank ones up to each row's last value included)");
     TableRecord rec;
     rec.line = r;
     rec.fields.resize(static_cast<size_t>(cols.rbegin()->first));
@@ -585,7 +607,8 @@ class XlsxParser {
     std::vector<std::string> strings;
     std::vector<bool> date_styles;
     RECTIFY_RETURN_IF_ERROR(ReadSharedParts(zip, rels->rels, &strings, &date_styles));
-    SheetHandler sh(strings, date_styles, wb->date1904, QuotedSheet(sheet_name_));
+    SheetHandler sh(strings, date_styles, wb->date1904, QuotedSheet(sheet_name_),
+                    options_.limits.max_cells);
     auto xml = zip.Read(*sheet);
     if (!xml.ok()) {
       if (xml.status().code() == Status::Code::kNotFound)
@@ -664,7 +687,9 @@ class XlsxParser {
   Result<std::vector<ImportRow>> ReadTable(const Grid& grid, XlsxInfo* info) {
     SheetNamer namer(file_, QuotedSheet(sheet_name_));
     LedgerTableReader reader(namer);
-    std::vector<TableRecord> records = Records(grid);
+    auto all = Records(grid, options_.limits.max_cells);
+    if (!all.ok()) return FileError(sheet_name_ + ": " + all.status().message());
+    std::vector<TableRecord>& records = *all;
     if (records.empty()) return FileError("sheet \"" + sheet_name_ + "\" is empty: no header row");
     size_t header = 0;
     while (header < records.size() && header < kHeaderSearchRows && !IsHeaderRow(records[header]))
@@ -683,6 +708,11 @@ class XlsxParser {
     RECTIFY_RETURN_IF_ERROR(CheckErrorCells(grid, head, reader));
     RECTIFY_RETURN_IF_ERROR(reader.ReadHeader(head));
     std::vector<ImportRow> rows;
+    if (static_cast<int64_t>(head.fields.size()) * static_cast<int64_t>(records.size()) >
+        options_.limits.max_cells)
+      return FileError(sheet_name_ + ": " + std::to_string(records.size()) + " rows of " +
+                       std::to_string(head.fields.size()) + " columns: more than the " +
+                       std::to_string(options_.limits.max_cells) + " cells allowed");
     for (size_t i = first_data; i < records.size(); ++i) {
       // Excel writes no cell for a blank one: a row ends at its last value.
       if (records[i].fields.size() < head.fields.size())
@@ -727,6 +757,7 @@ std::string ColumnLetters(int column) {
 
 std::string ExcelSerialToDate(double serial, bool date1904) {
   using namespace std::chrono;
+  if (!(serial >= 0 && serial < 2958466)) return "";
   int64_t days = static_cast<int64_t>(std::floor(serial));
   // 1900 system: day 1 is 1900-01-01 and day 60 the 1900-02-29 Lotus had.
   if (!date1904 && days == 60) return "1900-02-29";

@@ -24,7 +24,10 @@ struct XlsxLimits {
   int64_t max_total_bytes = 256LL << 20;    // uncompressed size of the whole archive
   int64_t max_ratio = 100;                  // uncompressed : compressed, per entry ...
   int64_t ratio_applies_above = 1LL << 20;  // ... once the entry is larger than this
-  int64_t max_merged_cells = 1'000'000;     // cells covered by merged ranges, in all
+  // Cells held in memory: cells with a value plus cells filled by merged
+  // ranges, and separately the cells of the rows read (blanks up to each
+  // row's last value included). Bounds memory whatever the sheet's layout.
+  int64_t max_cells = 1'000'000;
 };
 
 struct XlsxOptions {
@@ -63,7 +66,8 @@ bool LooksLikeZip(std::string_view bytes);
 std::string ColumnLetters(int column);
 
 // Excel's day serial (1900 date system, with its phantom 1900-02-29, or the
-// 1904 system) to "YYYY-MM-DD"; the fraction (time of day) is dropped.
+// 1904 system) to "YYYY-MM-DD"; the fraction (time of day) is dropped. Empty
+// outside 0 .. 2958465 (9999-12-31).
 std::string ExcelSerialToDate(double serial, bool date1904);
 
 // True when an Excel number format shows a date or time: built-in ids 14-22,

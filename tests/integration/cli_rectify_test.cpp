@@ -479,19 +479,22 @@ TEST_CASE("cli: an Excel ledger imports as its CSV twin; bad .xlsx files change 
     std::string good = Slurp(xlsx);
     CheckRefused(f, f.WriteFile("truncated.xlsx", good.substr(0, good.size() / 2)),
                  "not a readable .xlsx file");
-    CheckRefused(f, f.WriteFile("garbage.xlsx", std::string(4096, 'z')), "not a readable .xlsx file");
+    CheckRefused(f, f.WriteFile("garbage.xlsx", std::string(4096, 'z')),
+                 "not a readable .xlsx file");
     auto entries = rectify::testing::ZipEntries(good);
     std::erase_if(entries, [](const auto& e) { return e.first == "xl/worksheets/sheet1.xml"; });
     CheckRefused(f, f.WriteFile("nosheet.xlsx", rectify::testing::BuildZip(entries)),
                  "which is not in the file");
     std::string zeros(16u << 20, '0');  // 16 MiB deflating to about 16 KiB
-    CheckRefused(f, f.WriteFile("bomb.xlsx", rectify::testing::BuildZip({{"xl/workbook.xml", zeros}})),
+    CheckRefused(f,
+                 f.WriteFile("bomb.xlsx", rectify::testing::BuildZip({{"xl/workbook.xml", zeros}})),
                  "refusing a possible zip bomb");
     // A row error: the clerk sees the sheet and cell.
     auto bad = *rows;
     bad[5].deadline = "2023年2月30日";
     std::string wb = rectify::testing::ClerkWorkbook(bad);
-    CheckRefused(f, f.WriteFile("baddate.xlsx", wb), "baddate.xlsx:台账!I9: 整改时限: bad date \"2023年2月30日\"");
+    CheckRefused(f, f.WriteFile("baddate.xlsx", wb),
+                 "baddate.xlsx:台账!I9: 整改时限: bad date \"2023年2月30日\"");
   }
   SUBCASE("export --format xlsx imports back unchanged") {
     const std::string out = (f.dir() / "导出.xlsx").string();

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <random>
 
 #include "client/ledger/ledger.h"
 #include "client/report/csv_export.h"
@@ -272,6 +273,10 @@ TEST_CASE("xlsx: zip bombs are refused before inflating") {
   msg = XlsxError(testing::ClerkWorkbook(testing::ParseTestCsv("seed000.csv")), tight);
   CHECK_MESSAGE(Has(msg, "entries, more than the 3 allowed"), msg);
   tight = {};
+  tight.limits.max_cells = 50;  // a sheet's layout cannot make the reader hold more
+  msg = XlsxError(testing::ClerkWorkbook(testing::ParseTestCsv("seed000.csv")), tight);
+  CHECK_MESSAGE(Has(msg, "more than 50 cells"), msg);
+  tight = {};
   tight.limits.max_total_bytes = 4 << 10;
   msg = XlsxError(testing::ClerkWorkbook(testing::ParseTestCsv("seed000.csv")), tight);
   CHECK_MESSAGE(Has(msg, "the archive would expand to"), msg);
@@ -310,6 +315,47 @@ TEST_CASE("xlsx: the export imports back unchanged") {
   CHECK(sum.problems_unchanged == 57);
 }
 
+TEST_CASE("anomaly: mutated sheets and strings never crash and always name the file") {
+  const std::string good = testing::ClerkWorkbook(testing::ParseTestCsv("seed000.csv"));
+  const auto entries = testing::ZipEntries(good);
+  const uint32_t seed = static_cast<uint32_t>(std::random_device{}());
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const std::string pieces[] = {"<",
+                                ">",
+                                "\"",
+                                "&",
+                                "r=\"A0\"",
+                                "t=\"s\"",
+                                "<v>99999</v>",
+                                "s=\"9999\"",
+                                "<mergeCell ref=\"A1:XFD1048576\"/>",
+                                "\xFF",
+                                "<c r=\"ZZZZ1\">",
+                                "<v>1e308</v>",
+                                "r=\"99999999999\""};
+  int ok = 0;
+  for (int round = 0; round < 150; ++round) {
+    auto mutated = entries;
+    for (auto& [name, bytes] : mutated) {
+      if (name != "xl/worksheets/sheet1.xml" && name != "xl/sharedStrings.xml") continue;
+      for (int k = static_cast<int>(rng() % 4); k >= 0; --k) {
+        size_t at = rng() % bytes.size();
+        if (rng() % 2)
+          bytes.insert(at, pieces[rng() % std::size(pieces)]);
+        else
+          bytes.erase(at, rng() % 16);
+      }
+    }
+    auto rows = ParseLedgerXlsx(testing::BuildZip(mutated), "m.xlsx");
+    if (rows.ok())
+      ++ok;
+    else
+      CHECK_MESSAGE(rows.status().message().starts_with("m.xlsx"), rows.status().message());
+  }
+  MESSAGE(ok << " of 150 mutated workbooks still parsed");
+}
+
 TEST_CASE("xlsx: serial dates, date formats and column letters") {
   CHECK(ExcelSerialToDate(1, false) == "1900-01-01");
   CHECK(ExcelSerialToDate(59, false) == "1900-02-28");
@@ -318,6 +364,9 @@ TEST_CASE("xlsx: serial dates, date formats and column letters") {
   CHECK(ExcelSerialToDate(45393, false) == "2024-04-11");
   CHECK(ExcelSerialToDate(45393.75, false) == "2024-04-11");
   CHECK(ExcelSerialToDate(0, true) == "1904-01-01");
+  CHECK(ExcelSerialToDate(2958465, false) == "9999-12-31");
+  CHECK(ExcelSerialToDate(1e300, false).empty());
+  CHECK(ExcelSerialToDate(-1, false).empty());
   CHECK(IsDateFormat(14, ""));
   CHECK(IsDateFormat(57, ""));
   CHECK(IsDateFormat(176, "yyyy\"年\"m\"月\"d\"日\""));
