@@ -265,17 +265,26 @@ class RelsHandler : public XmlHandler {
   std::map<std::string, Relationship> rels;
 };
 
-// A target of xl/_rels/workbook.xml.rels, as a path inside the zip.
+// A target of xl/_rels/workbook.xml.rels, as a path inside the zip: relative
+// to xl/ unless absolute; "." and ".." segments resolved.
 std::string PartPath(const std::string& target) {
-  if (target.starts_with("/")) return target.substr(1);
-  std::string path = "xl/" + target;
-  // "xl/../x" forms are rare but legal.
-  for (size_t pos; (pos = path.find("/../")) != std::string::npos;) {
-    size_t prev = path.rfind('/', pos == 0 ? 0 : pos - 1);
-    path.erase(prev == std::string::npos ? 0 : prev + 1,
-               pos + 4 - (prev == std::string::npos ? 0 : prev + 1));
+  std::vector<std::string> parts;
+  if (!target.starts_with("/")) parts.push_back("xl");
+  size_t start = 0;
+  while (start <= target.size()) {
+    size_t slash = target.find('/', start);
+    if (slash == std::string::npos) slash = target.size();
+    std::string seg = target.substr(start, slash - start);
+    if (seg == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!seg.empty() && seg != ".") {
+      parts.push_back(seg);
+    }
+    start = slash + 1;
   }
-  return path;
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : "/") + p;
+  return out;
 }
 
 // Collects the text of <t> runs, leaving out phonetic guides (<rPh>).
