@@ -64,6 +64,7 @@ struct ProblemInfo {
   ProblemStatus status = ProblemStatus::kNotStarted;
   std::string deadline;  // YYYY-MM-DD, 长期, or empty
   std::string department, person, result;
+  bool internal = false;  // marked 内部: not in the public notice (社会公开稿)
   std::vector<MeasureInfo> measures;
 };
 

@@ -55,6 +55,7 @@ const std::vector<EntityDef>& Entities() {
         {"department", T::kText},
         {"person", T::kText},
         {"result", T::kText},
+        {"internal", T::kInt},  // 1: left out of the public notice (社会公开稿)
         {"deleted", T::kInt}}},
       {"measure",
        {{"problem_id", T::kText},

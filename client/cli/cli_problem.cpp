@@ -150,6 +150,8 @@ void AddProblemEdit(CLI::App* problem, CliContext& ctx) {
   a->fields.Add(c, "--department", "department", "responsible department (责任部门)");
   a->fields.Add(c, "--person", "person", "responsible person (责任人)");
   a->fields.Add(c, "--result", "result", "rectification result (整改结果)");
+  a->fields.Add(c, "--internal", "internal",
+                "1: internal (内部), left out of the public notice; 0: public", K::kInt);
   c->add_option("--kind", a->kind, "立行立改|限期整改|长期坚持 or immediate|within_period|ongoing");
   c->add_option("--aspect", a->aspect, "move to this aspect (title or ordinal)");
   c->add_option("--category", a->category, "move to this category (title)");

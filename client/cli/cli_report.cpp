@@ -107,6 +107,7 @@ void RunDue(CliContext& ctx, int days) {
 struct ReportArgs {
   std::string format = "md";
   std::string out;
+  bool public_edition = false;
 };
 
 void RunReport(CliContext& ctx, const ReportArgs& a) {
@@ -119,7 +120,9 @@ void RunReport(CliContext& ctx, const ReportArgs& a) {
     return ctx.Fail("--format: expected md or html, got " + a.format);
   auto snap = LoadSnapshot(ctx);
   if (!snap.ok()) return ctx.Fail(snap.status());
-  Notice notice = RenderNotice(*snap, format, ctx.Today());
+  Notice notice =
+      RenderNotice(*snap, format, ctx.Today(),
+                   a.public_edition ? NoticeEdition::kPublic : NoticeEdition::kInternal);
   for (const auto& w : notice.warnings) ctx.Warn(w);
   if (a.out.empty()) {
     *ctx.out << notice.text;
@@ -143,8 +146,11 @@ void AddReportCommands(CLI::App& app, CliContext& ctx) {
   due->callback([&ctx, days] { RunDue(ctx, *days); });
 
   auto ra = std::make_shared<ReportArgs>();
-  CLI::App* rep = app.add_subcommand("report", "print the public notice (通报)");
-  rep->add_option("--format", ra->format, "md or html")->capture_default_str();
+  CLI::App* rep =
+      app.add_subcommand("report", "print the notice (通报): 内部稿, or 社会公开稿 with --public");
+  rep->add_option("--format", ra->format, "md or html (an A4 print page)")->capture_default_str();
+  rep->add_flag("--public", ra->public_edition,
+                "社会公开稿: no 责任人 names, nothing marked internal");
   rep->add_option("--out", ra->out, "output file (default: standard output)");
   rep->callback([&ctx, ra] { RunReport(ctx, *ra); });
 }

@@ -1,5 +1,6 @@
-// One row of a ledger spreadsheet after parsing and validation by the CSV
-// importer (client/report/csv_import.h), consumed by Ledger::ImportRows.
+// One row of a ledger spreadsheet after parsing and validation by the CSV or
+// .xlsx importer (client/report/csv_import.h, xlsx_reader.h), consumed by
+// Ledger::ImportRows.
 #pragma once
 
 #include <string>
@@ -8,7 +9,8 @@
 namespace rectify {
 
 struct ImportRow {
-  int line = 0;                  // 1-based line in the source file, for error messages
+  int line = 0;                  // 1-based line (CSV) or row (sheet) in the source file
+  std::string where;             // position for error messages ("Sheet1!A7"); empty: "line N"
   std::string number;            // digits, or empty (then matched by title, else max+1)
   std::string aspect, category;  // titles; find-or-create in first-appearance order
   std::string title, detail, department, person;

@@ -428,7 +428,7 @@ Status Ledger::EditProblem(const std::string& ref, const Fields& fields, const s
   RECTIFY_RETURN_IF_ERROR(
       CheckAllowed("a problem", f,
                    {"number", "title", "detail", "kind", "deadline", "department", "person",
-                    "result", "aspect_id", "category_id", "deleted"}));
+                    "result", "internal", "aspect_id", "category_id", "deleted"}));
   RECTIFY_RETURN_IF_ERROR(Normalize(entity::kProblem, f));
   return InTx([&]() -> Status {
     auto id = ResolveProblem(ref);

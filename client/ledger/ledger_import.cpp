@@ -11,7 +11,7 @@ using namespace ledger_internal;
 namespace {
 
 Status AtLine(const ImportRow& row, Status st) {
-  return st.Annotate("line " + std::to_string(row.line));
+  return st.Annotate(row.where.empty() ? "line " + std::to_string(row.line) : row.where);
 }
 
 // The problem fields a row sets; empty cells are left out so that a sparse

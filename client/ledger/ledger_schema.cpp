@@ -74,7 +74,13 @@ constexpr const char* kV3 = R"sql(
 CREATE INDEX outbox_pending ON outbox(device_seq) WHERE state = 'pending';
 )sql";
 
-constexpr const char* kMigrations[] = {kV1, kV2, kV3};
+// Version 4: a problem the school marks internal (内部) is left out of the
+// public notice (社会公开稿, docs/cli.md "the notice").
+constexpr const char* kV4 = R"sql(
+ALTER TABLE problem ADD COLUMN internal INTEGER;
+)sql";
+
+constexpr const char* kMigrations[] = {kV1, kV2, kV3, kV4};
 static_assert(std::size(kMigrations) == kLedgerSchemaVersion);
 
 }  // namespace

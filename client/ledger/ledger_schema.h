@@ -10,7 +10,7 @@
 namespace rectify {
 
 // The ledger file format this build writes.
-inline constexpr int64_t kLedgerSchemaVersion = 3;
+inline constexpr int64_t kLedgerSchemaVersion = 4;
 
 // Runs every migration above the file's user_version up to `target`
 // (<= kLedgerSchemaVersion), each in its own transaction together with its

@@ -51,6 +51,7 @@ Result<ProblemInfo> Ledger::GetProblem(const std::string& ref) {
   p.department = Text(*row, "department");
   p.person = Text(*row, "person");
   p.result = Text(*row, "result");
+  p.internal = Int(*row, "internal") != 0;
   for (const auto& mid : ChildIds(*db_, entity::kMeasure, "problem_id", *id, "ordinal, id")) {
     auto m = GetRow(entity::kMeasure, mid);
     if (!m) continue;

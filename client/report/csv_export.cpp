@@ -75,16 +75,26 @@ std::string JoinMeasures(const ProblemInfo& p) {
 
 }  // namespace
 
-std::string ExportLedgerCsv(const LedgerSnapshot& snapshot) {
-  std::string out = "\xEF\xBB\xBF";
-  AppendRecord(std::vector<std::string>(kHeader.begin(), kHeader.end()), &out);
+const std::vector<std::string>& LedgerExportHeader() {
+  static const auto* kNames = new std::vector<std::string>(kHeader.begin(), kHeader.end());
+  return *kNames;
+}
+
+std::vector<std::vector<std::string>> LedgerExportRecords(const LedgerSnapshot& snapshot) {
+  std::vector<std::vector<std::string>> out;
   for (const ProblemInfo& p : snapshot.problems) {
     Titles t = FindTitles(snapshot, p);
-    AppendRecord({std::to_string(p.number), t.aspect, t.category, p.title, p.detail,
-                  JoinMeasures(p), p.department, p.person, p.deadline,
-                  std::string(KindLabel(p.kind)), std::string(StatusLabel(p.status)), p.result},
-                 &out);
+    out.push_back({std::to_string(p.number), t.aspect, t.category, p.title, p.detail,
+                   JoinMeasures(p), p.department, p.person, p.deadline,
+                   std::string(KindLabel(p.kind)), std::string(StatusLabel(p.status)), p.result});
   }
+  return out;
+}
+
+std::string ExportLedgerCsv(const LedgerSnapshot& snapshot) {
+  std::string out = "\xEF\xBB\xBF";
+  AppendRecord(LedgerExportHeader(), &out);
+  for (const auto& record : LedgerExportRecords(snapshot)) AppendRecord(record, &out);
   return out;
 }
 

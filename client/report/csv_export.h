@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "shared/domain.h"
 
@@ -19,5 +20,14 @@ namespace rectify {
 // measure starts with an enumeration marker such as "一是" (both are split or
 // stripped on import).
 std::string ExportLedgerCsv(const LedgerSnapshot& snapshot);
+
+// The 12 Chinese column headers of an export, in order (shared with the .xlsx
+// export, client/report/xlsx_export.h).
+const std::vector<std::string>& LedgerExportHeader();
+
+// One record of LedgerExportHeader() cells per problem, in snapshot order:
+// 序号, 方面, 类别, 问题, 问题详情, 整改措施 (joined with "；"), 责任部门, 责任人,
+// 整改时限, 整改类型, 整改状态 (Chinese labels), 整改结果.
+std::vector<std::vector<std::string>> LedgerExportRecords(const LedgerSnapshot& snapshot);
 
 }  // namespace rectify

@@ -2,12 +2,12 @@
 // Pure functions, no I/O: the caller reads the file. Thread-safe.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "client/ledger/import_row.h"
+#include "client/report/ledger_table.h"
 #include "shared/status.h"
 
 namespace rectify {
@@ -28,11 +28,5 @@ namespace rectify {
 // 1-based physical line the record starts on and column the 1-based field
 // index, followed by the header name when known.
 Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes, const std::string& file_name);
-
-// Splits a 整改措施 cell into measures at "；", ";" and line breaks, trims each
-// piece, drops empty ones and strips one leading enumeration marker
-// ("一是", "二是", "1.", "1、", "（1）", "(1)", "①"…).
-std::vector<std::string> SplitMeasures(std::string_view cell);
-
 
 }  // namespace rectify

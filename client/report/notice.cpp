@@ -107,8 +107,8 @@ bool Mentions(const std::string& step, const ProblemInfo& p) {
 
 class NoticeBuilder {
  public:
-  NoticeBuilder(const LedgerSnapshot& s, const std::string& today)
-      : s_(s), today_(today), stats_(ComputeStats(s)) {}
+  NoticeBuilder(const LedgerSnapshot& s, const std::string& today, NoticeEdition edition)
+      : s_(s), today_(today), stats_(ComputeStats(s)), public_(edition == NoticeEdition::kPublic) {}
 
   std::vector<NoticeBlock> Build() {
     Title();
@@ -130,7 +130,13 @@ class NoticeBuilder {
   std::string School() const { return Or(s_.school.name, kMissing); }
   std::string Group() const { return Or(s_.inspection.group_name, "区委巡察组"); }
 
-  void Title() { Add(NoticeBlock::Kind::kTitle, "", Org() + "关于巡察整改工作阶段进展情况的通报"); }
+  void Title() {
+    Add(NoticeBlock::Kind::kTitle, "", Org() + "关于巡察整改工作阶段进展情况的通报");
+    Add(NoticeBlock::Kind::kEdition, "",
+        "（" +
+            std::string(EditionLabel(public_ ? NoticeEdition::kPublic : NoticeEdition::kInternal)) +
+            "）");
+  }
 
   void Preamble() {
     const InspectionInfo& in = s_.inspection;
@@ -229,7 +235,9 @@ class NoticeBuilder {
       if (a.kind == "funds") {
         parts.push_back(Or(a.label, "追回资金") + FenToYuan(a.amount_fen) + "元");
       } else {
-        parts.push_back(a.label + std::to_string(a.count) + "人");
+        std::string part = a.label + std::to_string(a.count) + "人";
+        if (!public_ && !a.note.empty()) part += "（" + a.note + "）";
+        parts.push_back(part);
       }
     }
     if (parts.empty()) return "";
@@ -244,12 +252,39 @@ class NoticeBuilder {
   }
 
   void Problem(const ProblemInfo& p) {
+    const std::string status = "（" + std::string(StatusLabel(p.status)) + "）";
+    if (public_ && p.internal) {
+      Add(NoticeBlock::Kind::kParagraph, std::to_string(p.number) + ".",
+          "本项为内部事项，不予公开。" + status);
+      return;
+    }
     std::string text = p.detail.empty() ? "" : Sentence(p.detail);
-    text += "（" + std::string(StatusLabel(p.status)) + "）";
-    Add(NoticeBlock::Kind::kParagraph, std::to_string(p.number) + "." + Sentence(p.title), text);
+    text += status;
+    std::string lead = std::to_string(p.number) + "." + (p.internal ? "【内部】" : "");
+    Add(NoticeBlock::Kind::kParagraph, lead + Sentence(p.title), text);
+    if (!public_) Responsibility(p);
     if (!p.result.empty()) {
       Add(NoticeBlock::Kind::kParagraph, "整改落实情况：", p.result);
-    } else if (!p.measures.empty()) {
+      if (!public_) Measures(p);
+    } else {
+      Measures(p);
+    }
+  }
+
+  // 内部稿 only: who answers for the problem, by when.
+  void Responsibility(const ProblemInfo& p) {
+    std::vector<std::string> parts;
+    if (!p.department.empty()) parts.push_back("责任部门：" + p.department);
+    if (!p.person.empty()) parts.push_back("责任人：" + p.person);
+    if (!p.deadline.empty()) parts.push_back("整改时限：" + ChineseDate(p.deadline));
+    parts.push_back("整改类型：" + std::string(KindLabel(p.kind)));
+    std::string text;
+    for (size_t i = 0; i < parts.size(); ++i) text += (i ? "；" : "") + parts[i];
+    Add(NoticeBlock::Kind::kParagraph, "", text + "。");
+  }
+
+  void Measures(const ProblemInfo& p) {
+    if (!p.measures.empty()) {
       std::string m;
       for (size_t i = 0; i < p.measures.size(); ++i) {
         m += (i ? "；" : "") + ChineseNumeral(static_cast<int>(i) + 1) + "是" + p.measures[i].text;
@@ -293,6 +328,7 @@ class NoticeBuilder {
   const LedgerSnapshot& s_;
   std::string today_;
   LedgerStats stats_;
+  bool public_;
   std::vector<NoticeBlock> blocks_;
 };
 
@@ -390,9 +426,13 @@ std::string FenToYuan(int64_t fen) {
   return out;
 }
 
-std::vector<NoticeBlock> BuildNoticeBlocks(const LedgerSnapshot& snapshot,
-                                           const std::string& today) {
-  return NoticeBuilder(snapshot, today).Build();
+std::string_view EditionLabel(NoticeEdition edition) {
+  return edition == NoticeEdition::kPublic ? "社会公开稿" : "内部稿";
+}
+
+std::vector<NoticeBlock> BuildNoticeBlocks(const LedgerSnapshot& snapshot, const std::string& today,
+                                           NoticeEdition edition) {
+  return NoticeBuilder(snapshot, today, edition).Build();
 }
 
 std::vector<std::string> CheckNoticeConsistency(const LedgerSnapshot& snapshot,
@@ -404,12 +444,13 @@ std::vector<std::string> CheckNoticeConsistency(const LedgerSnapshot& snapshot,
   return warnings;
 }
 
-Notice RenderNotice(const LedgerSnapshot& snapshot, NoticeFormat format, const std::string& today) {
-  std::vector<NoticeBlock> blocks = BuildNoticeBlocks(snapshot, today);
+Notice RenderNotice(const LedgerSnapshot& snapshot, NoticeFormat format, const std::string& today,
+                    NoticeEdition edition) {
+  std::vector<NoticeBlock> blocks = BuildNoticeBlocks(snapshot, today, edition);
   Notice notice;
-  notice.text =
-      format == NoticeFormat::kHtml ? RenderNoticeHtml(blocks) : RenderNoticeMarkdown(blocks);
   notice.warnings = CheckNoticeConsistency(snapshot, today);
+  notice.text = format == NoticeFormat::kHtml ? RenderNoticeHtml(blocks, notice.warnings)
+                                              : RenderNoticeMarkdown(blocks);
   return notice;
 }
 

@@ -15,28 +15,41 @@ namespace rectify {
 
 enum class NoticeFormat { kMarkdown, kHtml };
 
+// 内部稿: complete, for the school and the district: every problem, with its
+// responsible department and person, deadline, kind and measures.
+// 社会公开稿: for the public, as seed 004 was published: no 责任人 (personal
+// names), no department, deadline or measures lines, no accountability notes,
+// and a problem marked internal (ProblemInfo::internal) shows only its number
+// and status. Counts are the same in both (the district knows them).
+enum class NoticeEdition { kInternal, kPublic };
+
+// "内部稿" / "社会公开稿".
+std::string_view EditionLabel(NoticeEdition edition);
+
 // The notice as format-neutral blocks, so that every output format prints the
 // same facts. `lead` is emphasised (bold), `text` follows it in the same block.
 struct NoticeBlock {
-  enum class Kind { kTitle, kSection, kAspect, kCategory, kParagraph, kSignature };
+  enum class Kind { kTitle, kEdition, kSection, kAspect, kCategory, kParagraph, kSignature };
   Kind kind = Kind::kParagraph;
   std::string lead;
   std::string text;
 };
 
 // The blocks RenderNotice formats.
-std::vector<NoticeBlock> BuildNoticeBlocks(const LedgerSnapshot& snapshot,
-                                           const std::string& today);
+std::vector<NoticeBlock> BuildNoticeBlocks(const LedgerSnapshot& snapshot, const std::string& today,
+                                           NoticeEdition edition = NoticeEdition::kInternal);
 
 struct Notice {
-  std::string text;                   // Markdown, or a self-contained printable HTML page
+  std::string text;  // Markdown, or a self-contained printable A4 HTML page (warnings on
+                     // screen only)
   std::vector<std::string> warnings;  // each names the item concerned; empty when consistent
 };
 
 // Renders the notice. `today` (YYYY-MM-DD) is the signing date when
 // snapshot.inspection.notice_date is empty. Never fails: missing facts are
 // left as "（待补）" placeholders and reported in warnings.
-Notice RenderNotice(const LedgerSnapshot& snapshot, NoticeFormat format, const std::string& today);
+Notice RenderNotice(const LedgerSnapshot& snapshot, NoticeFormat format, const std::string& today,
+                    NoticeEdition edition = NoticeEdition::kInternal);
 
 // Only the consistency warnings (what RenderNotice puts in .warnings).
 std::vector<std::string> CheckNoticeConsistency(const LedgerSnapshot& snapshot,

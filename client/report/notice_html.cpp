@@ -4,20 +4,28 @@ namespace rectify {
 
 namespace {
 
-// Official documents use FangSong/SimSun-like serif faces; the fallbacks keep
-// Linux and macOS printers legible.
+// GB/T 9704 lays official documents out on A4 with these margins, the body in
+// 仿宋 and the title in 小标宋; the fallbacks keep Linux (fonts-noto-cjk) and
+// macOS printers legible. The warnings are for the clerk's screen only.
 constexpr std::string_view kStyle = R"css(
-body { font-family: "FangSong", "STFangsong", "SimSun", "Noto Serif CJK SC", serif;
-       font-size: 16pt; line-height: 1.8; max-width: 46em; margin: 2em auto; color: #000; }
-h1 { font-family: "SimHei", "Noto Sans CJK SC", sans-serif; font-size: 22pt;
-     text-align: center; font-weight: bold; margin: 1em 0; }
-h2 { font-family: "SimHei", "Noto Sans CJK SC", sans-serif; font-size: 16pt; margin: .6em 0; }
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+body { font-family: "仿宋", "仿宋_GB2312", "FangSong", "STFangsong", "Noto Serif CJK SC",
+       "Source Han Serif SC", serif;
+       font-size: 16pt; line-height: 1.8; max-width: 156mm; margin: 2em auto; color: #000; }
+h1 { font-family: "方正小标宋简体", "华文中宋", "STZhongsong", "Noto Serif CJK SC", serif;
+     font-size: 22pt; text-align: center; font-weight: bold; margin: 1em 0 .2em; }
+.edition { text-align: center; text-indent: 0; margin-bottom: 1em; }
+h2 { font-family: "黑体", "SimHei", "Noto Sans CJK SC", sans-serif; font-size: 16pt;
+     font-weight: normal; margin: .6em 0; }
 h3, h4 { font-size: 16pt; margin: .4em 0; }
-h4 { font-family: "KaiTi", "STKaiti", serif; font-weight: normal; }
+h4 { font-family: "楷体", "KaiTi", "STKaiti", "Noto Serif CJK SC", serif; font-weight: normal; }
 p { text-indent: 2em; margin: 0; }
 .sign { text-align: right; margin-top: 2em; text-indent: 0; }
+.warnings { font-family: sans-serif; font-size: 11pt; line-height: 1.5; border: 2px solid #c00;
+            background: #fff4f4; padding: .5em 1em; margin-bottom: 2em; }
+.warnings h2 { font-size: 12pt; color: #c00; margin: 0 0 .3em; }
 @media print {
-  @page { size: A4; margin: 3.7cm 2.6cm 3.5cm 2.8cm; }
+  .warnings { display: none; }
   body { margin: 0; max-width: none; }
   h2, h3, h4 { page-break-after: avoid; }
   p { orphans: 2; widows: 2; }
@@ -62,17 +70,27 @@ std::string EscapeHtml(std::string_view text) {
   return out;
 }
 
-std::string RenderNoticeHtml(const std::vector<NoticeBlock>& blocks) {
+std::string RenderNoticeHtml(const std::vector<NoticeBlock>& blocks,
+                             const std::vector<std::string>& warnings) {
   std::string title;
   for (const NoticeBlock& b : blocks)
     if (b.kind == NoticeBlock::Kind::kTitle) title = b.lead + b.text;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
       EscapeHtml(title) + "</title>\n<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n";
+  if (!warnings.empty()) {
+    out += "<div class=\"warnings\">\n<h2>发布前请核对（" + std::to_string(warnings.size()) +
+           " 条，打印时不显示）</h2>\n<ul>\n";
+    for (const std::string& w : warnings) out += "<li>" + EscapeHtml(w) + "</li>\n";
+    out += "</ul>\n</div>\n";
+  }
   for (const NoticeBlock& b : blocks) {
     switch (b.kind) {
       case NoticeBlock::Kind::kTitle:
         out += "<h1>" + Body(b) + "</h1>\n";
+        break;
+      case NoticeBlock::Kind::kEdition:
+        out += "<p class=\"edition\">" + Body(b) + "</p>\n";
         break;
       case NoticeBlock::Kind::kSection:
         out += "<h2>" + Body(b) + "</h2>\n";

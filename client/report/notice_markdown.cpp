@@ -40,6 +40,9 @@ std::string RenderNoticeMarkdown(const std::vector<NoticeBlock>& blocks) {
       case NoticeBlock::Kind::kTitle:
         out += "# " + body;
         break;
+      case NoticeBlock::Kind::kEdition:
+        out += body;
+        break;
       case NoticeBlock::Kind::kSection:
         out += "## " + body;
         break;

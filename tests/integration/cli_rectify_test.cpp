@@ -18,6 +18,9 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "client/report/csv_import.h"
+#include "tests/unit/client/xlsx_fixture.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -535,4 +538,86 @@ TEST_CASE("defect 10: a read-only ledger reads, and refuses changes in the user'
   CHECK(w.err.find("executing") == std::string::npos);
   fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write);
   CHECK(f.Content() == before);
+}
+
+// ---- .xlsx (docs/xlsx-format.md) --------------------------------------------------
+
+namespace {
+
+// Runs `import FILE`, which must fail with `what` and leave the ledger as it was:
+// same export and statistics, same pending changes, same bytes on disk.
+void CheckRefused(CliFixture& f, const std::string& file, const std::string& what) {
+  const std::string state = f.State();
+  const int pending = f.Ok({"status", "--json"}).Json()["pending_ops"];
+  const std::string db = Slurp(f.dir() / "ledger.db");
+  Run r = f.Exec({"import", file});
+  INFO("file: " << file << "\nstderr: " << r.err);
+  CHECK(r.rc == 1);
+  CHECK(r.err.find(what) != std::string::npos);
+  CHECK(r.err.find("nothing was imported") != std::string::npos);
+  CHECK(f.State() == state);
+  CHECK(f.Ok({"status", "--json"}).Json()["pending_ops"] == pending);
+  CHECK(Slurp(f.dir() / "ledger.db") == db);
+}
+
+}  // namespace
+
+TEST_CASE("cli: an Excel ledger imports as its CSV twin; bad .xlsx files change nothing") {
+  auto rows = rectify::ParseLedgerCsv(Slurp(Data("seed004.csv")), "seed004.csv");
+  REQUIRE(rows.ok());
+  CliFixture f;
+  f.Ok({"init", "--school-id", "zs", "--school-name", "中山路小学"});
+  const std::string xlsx = f.WriteFile("台账.xlsx", rectify::testing::ClerkWorkbook(*rows));
+
+  Run dry = f.Ok({"import", xlsx, "--dry-run"});
+  CHECK(dry.out.find("sheet: 台账 (header in row 2 and the next, 1 title row(s) above skipped)") !=
+        std::string::npos);
+  CHECK(dry.out.find("preview (first 5 of 33 rows)") != std::string::npos);
+  CHECK(dry.out.find("台账!A4: 1 | 聚焦党中央各项决策部署在基层的落实情况 | 支委会组织学习不力 | "
+                     "已完成") != std::string::npos);
+  CHECK(dry.out.find("nothing imported") != std::string::npos);
+  CHECK(f.Stats()["total"] == 0);
+
+  json j = f.Ok({"import", xlsx, "--json"}).Json();
+  CHECK(j["problems_created"] == 33);
+  CHECK(j["sheet"] == "台账");
+  CliFixture twin;
+  twin.Ok({"init", "--school-id", "zs", "--school-name", "中山路小学"});
+  twin.Ok({"import", Data("seed004.csv")});
+  CHECK(twin.Ok({"export"}).out == f.Ok({"export"}).out);
+  CHECK(twin.Stats() == f.Stats());
+
+  SUBCASE("refusals") {
+    std::string good = Slurp(xlsx);
+    CheckRefused(f, f.WriteFile("truncated.xlsx", good.substr(0, good.size() / 2)),
+                 "not a readable .xlsx file");
+    CheckRefused(f, f.WriteFile("garbage.xlsx", std::string(4096, 'z')),
+                 "not a readable .xlsx file");
+    auto entries = rectify::testing::ZipEntries(good);
+    std::erase_if(entries, [](const auto& e) { return e.first == "xl/worksheets/sheet1.xml"; });
+    CheckRefused(f, f.WriteFile("nosheet.xlsx", rectify::testing::BuildZip(entries)),
+                 "which is not in the file");
+    std::string zeros(16u << 20, '0');  // 16 MiB deflating to about 16 KiB
+    CheckRefused(f,
+                 f.WriteFile("bomb.xlsx", rectify::testing::BuildZip({{"xl/workbook.xml", zeros}})),
+                 "refusing a possible zip bomb");
+    // A row error: the clerk sees the sheet and cell.
+    auto bad = *rows;
+    bad[5].deadline = "2023年2月30日";
+    std::string wb = rectify::testing::ClerkWorkbook(bad);
+    CheckRefused(f, f.WriteFile("baddate.xlsx", wb),
+                 "baddate.xlsx:台账!I9: 整改时限: bad date \"2023年2月30日\"");
+  }
+  SUBCASE("export --format xlsx imports back unchanged") {
+    const std::string out = (f.dir() / "导出.xlsx").string();
+    f.Ok({"export", "--format", "xlsx", "--out", out});
+    json again = f.Ok({"import", out, "--json"}).Json();
+    CHECK(again["ops_written"] == 0);
+    CHECK(again["problems_unchanged"] == 33);
+    CliFixture g;
+    g.Ok({"init", "--school-id", "zs", "--school-name", "中山路小学"});
+    g.Ok({"import", out});
+    CHECK(g.Ok({"export"}).out == f.Ok({"export"}).out);
+    CHECK(f.Exec({"export", "--format", "xlsx"}).rc == 1);  // a workbook needs --out
+  }
 }

@@ -1,4 +1,5 @@
 #include "client/report/notice.h"
+#include "client/report/notice_html.h"
 
 #include <doctest/doctest.h>
 
@@ -49,7 +50,8 @@ TEST_CASE("seed 000 notice states the facts of the published notice") {
 
 TEST_CASE("seed 004 notice: three aspects, 33 problems, all completed") {
   LedgerSnapshot s = testing::LoadFixture("seed004");
-  Notice n = RenderNotice(s, NoticeFormat::kMarkdown, "2030-01-01");
+  // Seed 004 was published as the 社会公开稿.
+  Notice n = RenderNotice(s, NoticeFormat::kMarkdown, "2030-01-01", NoticeEdition::kPublic);
   const std::string& t = n.text;
   CAPTURE(t);
   CHECK(
@@ -83,6 +85,51 @@ TEST_CASE("the HTML notice is a printable, self-contained, escaped page") {
   CHECK(Has(t, "<h1>中共城子河区杏花学校支部委员会关于巡察整改工作阶段进展情况的通报</h1>"));
   CHECK(Has(t, "其中14个问题已完成整改，1个问题整改推进中"));
   CHECK(Has(t, "<p class=\"sign\">中共城子河区杏花学校支部委员会<br>\n2024年2月22日</p>"));
+}
+
+TEST_CASE("内部稿 and 社会公开稿: names and internal problems only in the internal one") {
+  LedgerSnapshot s = testing::LoadFixture("seed004");
+  s.problems[0].person = "张明华";
+  s.problems[0].department = "党总支";
+  s.problems[0].deadline = "2023-03-31";
+  s.problems[4].internal = true;
+  s.accountability[0].note = "副校长王某不再担任纪检委员";
+  Notice in = RenderNotice(s, NoticeFormat::kMarkdown, "2030-01-01", NoticeEdition::kInternal);
+  Notice pub = RenderNotice(s, NoticeFormat::kMarkdown, "2030-01-01", NoticeEdition::kPublic);
+  CAPTURE(pub.text);
+  CHECK(Has(in.text, "（内部稿）"));
+  CHECK(Has(pub.text, "（社会公开稿）"));
+  CHECK(Has(in.text,
+            "责任部门：党总支；责任人：张明华；整改时限：2023年3月31日；整改类型：限期整改。"));
+  CHECK_FALSE(Has(pub.text, "张明华"));
+  CHECK_FALSE(Has(pub.text, "王某"));
+  CHECK(Has(in.text, "班子分工调整1人（副校长王某不再担任纪检委员）"));
+  CHECK(Has(in.text, "**5.【内部】班子成员对意识形态工作认识不足。**"));
+  CHECK(Has(pub.text, "**5.**本项为内部事项，不予公开。（已完成）"));
+  CHECK_FALSE(Has(pub.text, "班子成员对意识形态工作认识不足"));
+  for (const std::string& t : {in.text, pub.text})  // the figures are the same in both
+    CHECK(Has(t, "巡察反馈的三个方面33个问题，其中33个问题已完成整改，完成率100%"));
+}
+
+TEST_CASE("the HTML notice prints on A4 with GB/T 9704 margins, warnings on screen only") {
+  LedgerSnapshot s = testing::LoadFixture("seed000");
+  Notice n = RenderNotice(s, NoticeFormat::kHtml, "2024-02-22", NoticeEdition::kPublic);
+  const std::string& t = n.text;
+  CHECK(Has(t, "@page { size: A4; margin: 37mm 26mm 35mm 28mm; }"));
+  CHECK(Has(t, "\"仿宋\""));
+  CHECK(Has(t, "\"FangSong\""));
+  CHECK(Has(t, "\"Noto Serif CJK SC\""));
+  const size_t print = t.find("@media print {");
+  REQUIRE(print != std::string::npos);
+  CHECK(t.find(".warnings { display: none; }", print) != std::string::npos);
+  REQUIRE_FALSE(n.warnings.empty());
+  CHECK(Has(t, "<div class=\"warnings\">"));
+  CHECK(Has(t, "<li>" + EscapeHtml(n.warnings.front()) + "</li>"));
+  CHECK(Has(t, "<p class=\"edition\">（社会公开稿）</p>"));
+  LedgerSnapshot clean = testing::LoadFixture("seed004");
+  Notice c = RenderNotice(clean, NoticeFormat::kHtml, "2030-01-01");
+  CHECK(c.warnings.empty());
+  CHECK_FALSE(Has(c.text, "<div class=\"warnings\">"));
 }
 
 TEST_CASE("Markdown escapes ledger text") {
