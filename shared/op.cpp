@@ -4,6 +4,8 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include "shared/bounded_archive.h"
+
 namespace rectify {
 
 std::string ValueToString(const Value& v) {
@@ -30,14 +32,7 @@ std::string EncodeOp(const Op& op) {
 }
 
 bool DecodeOp(const std::string& bytes, Op* out) {
-  try {
-    std::istringstream is(bytes);
-    cereal::PortableBinaryInputArchive ar(is);
-    ar(*out);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  return DecodeBounded(bytes, out, "op").ok();
 }
 
 }  // namespace rectify
