@@ -117,7 +117,9 @@ uint8_t VersionFor(const BundleContents& c) {
   return c.evidence.empty() ? kBundleVersionNoEvidence : kBundleVersion;
 }
 
-std::string EncodeContents(const BundleContents& c) {
+}  // namespace
+
+std::string EncodeBundleContents(const BundleContents& c) {
   std::ostringstream os(std::ios::binary);
   {
     cereal::PortableBinaryOutputArchive ar(os);
@@ -127,7 +129,7 @@ std::string EncodeContents(const BundleContents& c) {
   return os.str();
 }
 
-Status DecodeContents(std::string_view bytes, uint8_t version, BundleContents* out) {
+Status DecodeBundleContents(std::string_view bytes, uint8_t version, BundleContents* out) {
   try {
     BoundedInputArchive ar(bytes);
     ar(out->school_id, out->device_id, out->body, out->rejections);
@@ -138,6 +140,8 @@ Status DecodeContents(std::string_view bytes, uint8_t version, BundleContents* o
   }
   return Status::OK();
 }
+
+namespace {
 
 bool IsShaHex(std::string_view s) {
   if (s.size() != 64) return false;
@@ -244,7 +248,7 @@ Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem) {
   if (!cert) return Status::InvalidArgument("the signer certificate is not a PEM certificate");
   if (X509_check_private_key(cert.get(), key.get()) != 1)
     return Status::InvalidArgument("the signing key does not match the signer certificate");
-  const std::string contents = EncodeContents(bundle.contents);
+  const std::string contents = EncodeBundleContents(bundle.contents);
   if (contents.size() > kMaxSection) return Status::InvalidArgument("bundle too large");
   std::string out(kBundleMagic, kMagicLen);
   out.push_back(static_cast<char>(VersionFor(bundle.contents)));
@@ -289,7 +293,7 @@ Result<Bundle> OpenBundle(std::string_view in, std::string_view ca_pem) {
   Bundle b;
   b.kind = static_cast<BundleKind>(kind);
   b.signer_cert_pem = std::string(cert_pem);
-  RECTIFY_RETURN_IF_ERROR(DecodeContents(contents, version, &b.contents));
+  RECTIFY_RETURN_IF_ERROR(DecodeBundleContents(contents, version, &b.contents));
   // Every evidence byte is checked before any caller can store anything.
   RECTIFY_RETURN_IF_ERROR(VerifyAllEvidence(b.contents.evidence));
   return b;

@@ -107,6 +107,14 @@ Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem);
 // signer outside the district. Does not check the signer's role or revocation.
 Result<Bundle> OpenBundle(std::string_view bytes, std::string_view ca_pem);
 
+// The contents section: written as version 1 when there is no evidence,
+// else version 2 (SealBundle); read by OpenBundle after authenticating the
+// envelope. Both exposed for the fuzz harness and its seed corpus.
+// Decoding gives Corruption on malformed, truncated or trailing bytes; never allocates beyond a small
+// multiple of `bytes` (shared/bounded_archive.h).
+std::string EncodeBundleContents(const BundleContents& contents);
+Status DecodeBundleContents(std::string_view bytes, uint8_t version, BundleContents* out);
+
 // PermissionDenied unless `cert_pem` chains to the CA in `ca_pem` (and is
 // valid now).
 Status VerifyBundleSigner(std::string_view cert_pem, std::string_view ca_pem);
