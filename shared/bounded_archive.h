@@ -68,7 +68,7 @@ Status DecodeBounded(std::string_view bytes, T* out, std::string_view what);
 // ---- cereal hooks (found by argument-dependent lookup) ----------------------
 
 template <class T>
-  requires std::is_arithmetic_v<T>
+requires std::is_arithmetic_v<T>
 void CEREAL_LOAD_FUNCTION_NAME(BoundedInputArchive& ar, T& t) {
   if constexpr (std::is_same_v<T, bool>) {
     uint8_t b = 0;

@@ -110,8 +110,8 @@ Result<Bundle> OpenBundle(std::string_view bytes, std::string_view ca_pem);
 // The contents section: written as version 1 when there is no evidence,
 // else version 2 (SealBundle); read by OpenBundle after authenticating the
 // envelope. Both exposed for the fuzz harness and its seed corpus.
-// Decoding gives Corruption on malformed, truncated or trailing bytes; never allocates beyond a small
-// multiple of `bytes` (shared/bounded_archive.h).
+// Decoding gives Corruption on malformed, truncated or trailing bytes; never allocates beyond a
+// small multiple of `bytes` (shared/bounded_archive.h).
 std::string EncodeBundleContents(const BundleContents& contents);
 Status DecodeBundleContents(std::string_view bytes, uint8_t version, BundleContents* out);
 

@@ -53,8 +53,10 @@ int Fault(sqlite3_file* f, Op op) {
       break;
     case Op::kWrite:
       if (s.writes_seen++ < x.writes_before_fault) break;
-      if (x.disk_full) rc = SQLITE_FULL;
-      else if (x.fail_writes) rc = SQLITE_IOERR_WRITE;
+      if (x.disk_full)
+        rc = SQLITE_FULL;
+      else if (x.fail_writes)
+        rc = SQLITE_IOERR_WRITE;
       break;
     case Op::kGrow:
       if (x.disk_full) rc = SQLITE_FULL;

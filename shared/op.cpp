@@ -31,8 +31,6 @@ std::string EncodeOp(const Op& op) {
   return os.str();
 }
 
-bool DecodeOp(const std::string& bytes, Op* out) {
-  return DecodeBounded(bytes, out, "op").ok();
-}
+bool DecodeOp(const std::string& bytes, Op* out) { return DecodeBounded(bytes, out, "op").ok(); }
 
 }  // namespace rectify

@@ -21,24 +21,42 @@ void RoundTrip(const std::string& body) {
 
 void DecodeAs(uint8_t type, const std::string& body) {
   switch (static_cast<MsgType>(type % 18 + 1)) {
-    case MsgType::kHello: return RoundTrip<Hello>(body);
-    case MsgType::kHelloAck: return RoundTrip<HelloAck>(body);
-    case MsgType::kPushBatch: return RoundTrip<PushBatch>(body);
-    case MsgType::kPushAck: return RoundTrip<PushAck>(body);
-    case MsgType::kPullRequest: return RoundTrip<PullRequest>(body);
-    case MsgType::kPullResponse: return RoundTrip<PullResponse>(body);
-    case MsgType::kError: return RoundTrip<ErrorMsg>(body);
-    case MsgType::kBye: return RoundTrip<Bye>(body);
-    case MsgType::kAuditQuery: return RoundTrip<AuditQuery>(body);
-    case MsgType::kAuditResponse: return RoundTrip<AuditResponse>(body);
-    case MsgType::kProofRequest: return RoundTrip<ProofRequest>(body);
-    case MsgType::kProofResponse: return RoundTrip<ProofResponse>(body);
-    case MsgType::kEvidenceQuery: return RoundTrip<EvidenceQuery>(body);
-    case MsgType::kEvidenceState: return RoundTrip<EvidenceState>(body);
-    case MsgType::kChunkPut: return RoundTrip<ChunkPut>(body);
-    case MsgType::kChunkAck: return RoundTrip<ChunkAck>(body);
-    case MsgType::kChunkGet: return RoundTrip<ChunkGet>(body);
-    case MsgType::kChunkData: return RoundTrip<ChunkData>(body);
+    case MsgType::kHello:
+      return RoundTrip<Hello>(body);
+    case MsgType::kHelloAck:
+      return RoundTrip<HelloAck>(body);
+    case MsgType::kPushBatch:
+      return RoundTrip<PushBatch>(body);
+    case MsgType::kPushAck:
+      return RoundTrip<PushAck>(body);
+    case MsgType::kPullRequest:
+      return RoundTrip<PullRequest>(body);
+    case MsgType::kPullResponse:
+      return RoundTrip<PullResponse>(body);
+    case MsgType::kError:
+      return RoundTrip<ErrorMsg>(body);
+    case MsgType::kBye:
+      return RoundTrip<Bye>(body);
+    case MsgType::kAuditQuery:
+      return RoundTrip<AuditQuery>(body);
+    case MsgType::kAuditResponse:
+      return RoundTrip<AuditResponse>(body);
+    case MsgType::kProofRequest:
+      return RoundTrip<ProofRequest>(body);
+    case MsgType::kProofResponse:
+      return RoundTrip<ProofResponse>(body);
+    case MsgType::kEvidenceQuery:
+      return RoundTrip<EvidenceQuery>(body);
+    case MsgType::kEvidenceState:
+      return RoundTrip<EvidenceState>(body);
+    case MsgType::kChunkPut:
+      return RoundTrip<ChunkPut>(body);
+    case MsgType::kChunkAck:
+      return RoundTrip<ChunkAck>(body);
+    case MsgType::kChunkGet:
+      return RoundTrip<ChunkGet>(body);
+    case MsgType::kChunkData:
+      return RoundTrip<ChunkData>(body);
   }
 }
 

@@ -10,12 +10,12 @@
 #include <string>
 #include <string_view>
 
-#define FUZZ_CHECK(cond)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
+#define FUZZ_CHECK(cond)                                                                \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                            \
-    }                                                                          \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (0)
 
 namespace rectify::fuzz {
@@ -23,8 +23,7 @@ namespace rectify::fuzz {
 // Consumes a fuzzer input front to back; past the end everything is zero/empty.
 class Reader {
  public:
-  Reader(const uint8_t* data, size_t size)
-      : in_(reinterpret_cast<const char*>(data), size) {}
+  Reader(const uint8_t* data, size_t size) : in_(reinterpret_cast<const char*>(data), size) {}
   uint8_t Byte() { return pos_ < in_.size() ? static_cast<uint8_t>(in_[pos_++]) : 0; }
   uint64_t U64() {
     uint64_t v = 0;

@@ -49,8 +49,7 @@ template <class M>
 void Message(const fs::path& dir, MsgType type, const M& m) {
   const std::string body = EncodeBody(m);
   Write(dir, "fuzz_message", Byte(static_cast<uint8_t>(type) - 1) + Byte(0) + body);
-  Write(dir, "fuzz_message",
-        Byte(static_cast<uint8_t>(type) - 1) + Byte(1) + CompressBody(body));
+  Write(dir, "fuzz_message", Byte(static_cast<uint8_t>(type) - 1) + Byte(1) + CompressBody(body));
   Write(dir, "fuzz_frame", Byte(0x10) + Byte(7) + EncodeMessage(type, m));
   Write(dir, "fuzz_server_session", Byte(50) + EncodeMessage(type, m));
 }
@@ -130,8 +129,9 @@ int main(int argc, char** argv) {
   Write(dir, "fuzz_bundle", Byte(0) + EncodeBundleContents(contents));
   contents.evidence = {MakeBundleEvidence("scan"), MakeBundleEvidence(std::string(3000, 'p'))};
   Write(dir, "fuzz_bundle", Byte(2) + EncodeBundleContents(contents));
-  Write(dir, "fuzz_bundle", Byte(1) + std::string(kBundleMagic) + Byte(1) + Byte(1) +
-                                std::string("\0\0\0\x04", 4) + "abcd");
+  Write(dir, "fuzz_bundle",
+        Byte(1) + std::string(kBundleMagic) + Byte(1) + Byte(1) + std::string("\0\0\0\x04", 4) +
+            "abcd");
 
   Write(dir, "fuzz_csv",
         "学校,问题描述,整改措施,整改期限\n一中,消防通道堵塞,清理通道；张贴标识,2026-04-01\n");

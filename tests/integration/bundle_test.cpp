@@ -377,8 +377,8 @@ TEST_CASE("bundles: an evidence chunk altered and re-signed is refused with noth
     std::string& bytes = bundle.contents.evidence[0].chunks[2].bytes;
     bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
   };
-  Resign(b.dir / "up.bundle", b.dir / "bad-up.bundle", b.dir / "id-pc1/device.key", b.data + "/ca.pem",
-         flip_chunk3);
+  Resign(b.dir / "up.bundle", b.dir / "bad-up.bundle", b.dir / "id-pc1/device.key",
+         b.data + "/ca.pem", flip_chunk3);
   const std::string chunk3 = "evidence " + pc1.sha + " chunk 3: hash mismatch";
 
   // The district: refused, no op, no leaf, no file.
@@ -392,9 +392,10 @@ TEST_CASE("bundles: an evidence chunk altered and re-signed is refused with noth
         std::string::npos);
 
   // A well-formed file the school's ledger does not record is skipped, as online.
-  Resign(
-      b.dir / "up.bundle", b.dir / "extra-up.bundle", b.dir / "id-pc1/device.key", b.data + "/ca.pem",
-      [](Bundle& bundle) { bundle.contents.evidence.push_back(MakeBundleEvidence("not ours")); });
+  Resign(b.dir / "up.bundle", b.dir / "extra-up.bundle", b.dir / "id-pc1/device.key",
+         b.data + "/ca.pem", [](Bundle& bundle) {
+           bundle.contents.evidence.push_back(MakeBundleEvidence("not ours"));
+         });
   json in = b.DistrictJson({"bundle", "import", "--data", b.data, b.dir / "extra-up.bundle"});
   CHECK(in["applied"].get<uint64_t>() + in["superseded"].get<uint64_t>() == pc1.made);
   CHECK(in["evidence_stored"] == 1);

@@ -26,7 +26,7 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
 std::string RunSeed(uint64_t seed, int steps, Activity* total) {
   World w(seed, "/tmp/rectify-sim-" + std::to_string(::getpid()) + "-" + std::to_string(seed), 3,
           2);
-  Faults faults{0.15, 0.05, 0.2};
+  Faults faults{0.15, 0.05, 0.2, 0.05};
   auto& rng = w.rng();
   for (int step = 0; step < steps; ++step) {
     auto& d = *w.devices()[rng() % w.devices().size()];
@@ -71,6 +71,7 @@ std::string RunSeed(uint64_t seed, int steps, Activity* total) {
   total->server_restarts += a.server_restarts;
   total->replays += a.replays;
   total->pipelined += a.pipelined;
+  total->storage_faults += a.storage_faults;
   return "";
 }
 
@@ -88,7 +89,7 @@ Activity RunSeeds(uint64_t first, uint64_t last, int steps, const std::string& l
                 << ", superseded " << total.superseded << ", rejected " << total.rejected
                 << ", conflicts " << total.conflicts << ", crashes " << total.crashes
                 << ", server restarts " << total.server_restarts << ", pipelined sessions "
-                << total.pipelined);
+                << total.pipelined << ", storage faults " << total.storage_faults);
   return total;
 }
 
@@ -110,6 +111,7 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
     CHECK(total.crashes > 0);
     CHECK(total.server_restarts > 0);
     CHECK(total.pipelined > 0);
+    CHECK(total.storage_faults > 0);
   }
 }
 

@@ -67,11 +67,11 @@ TEST_CASE("a 9-byte op claiming a 1 GiB device id is refused without allocating 
 
 TEST_CASE("a 23-byte Hello claiming a 1 GiB school id is refused without allocating it") {
   std::string body = Little();
-  body += '\x01';                 // min_version
-  body += '\x01';                 // max_version
-  body += std::string(4, '\0');   // schema_version
-  PutU64(&body, 0);               // client_name: empty
-  PutU64(&body, kOneGiB);         // school_id: 1 GiB, nothing follows
+  body += '\x01';                // min_version
+  body += '\x01';                // max_version
+  body += std::string(4, '\0');  // schema_version
+  PutU64(&body, 0);              // client_name: empty
+  PutU64(&body, kOneGiB);        // school_id: 1 GiB, nothing follows
   REQUIRE(body.size() == 23);
   Hello hello;
   AllocationProbe probe;
@@ -139,6 +139,5 @@ TEST_CASE("a bool must be 0 or 1 and nothing may trail a body") {
   Status st = DecodeBody(bad, &out);
   CHECK(st.message().find("bool holds 2") != std::string::npos);
   CHECK(DecodeBody(good + "z", &out).message().find("1 trailing bytes") != std::string::npos);
-  CHECK(DecodeBody(std::string("\x07", 1), &out).message().find("endianness") !=
-        std::string::npos);
+  CHECK(DecodeBody(std::string("\x07", 1), &out).message().find("endianness") != std::string::npos);
 }

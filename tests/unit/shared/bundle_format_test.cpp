@@ -123,7 +123,8 @@ TEST_CASE("every truncation is refused") {
     CHECK(OpenBundle(std::string_view(*sealed).substr(0, n), f.ca.cert_pem).status().code() ==
           Status::Code::kCorruption);
   }
-  CHECK_FALSE(OpenBundle(std::string_view(*sealed).substr(0, sealed->size() - 1), f.ca.cert_pem).ok());
+  CHECK_FALSE(
+      OpenBundle(std::string_view(*sealed).substr(0, sealed->size() - 1), f.ca.cert_pem).ok());
   CHECK_FALSE(OpenBundle(*sealed + "x", f.ca.cert_pem).ok());  // trailing bytes
 }
 
@@ -162,8 +163,7 @@ TEST_CASE("a wrong key, a foreign CA and a mismatched key are refused") {
   // OpenBundle checks the signer against the CA before decoding anything.
   auto opened = OpenBundle(*foreign, f.ca.cert_pem);
   CHECK(opened.status().code() == Status::Code::kPermissionDenied);
-  CHECK(opened.status().message().find("not certified by this district's CA") !=
-        std::string::npos);
+  CHECK(opened.status().message().find("not certified by this district's CA") != std::string::npos);
 }
 
 // A deterministic file of `n` bytes.

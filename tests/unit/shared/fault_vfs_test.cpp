@@ -16,8 +16,8 @@ using namespace rectify;
 namespace {
 
 struct Dir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("rectify_fault_vfs_" + std::to_string(::getpid()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("rectify_fault_vfs_" + std::to_string(::getpid()));
   Dir() {
     std::filesystem::remove_all(path);
     std::filesystem::create_directories(path);
