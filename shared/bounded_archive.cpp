@@ -1,19 +1,18 @@
 #include "shared/bounded_archive.h"
 
-#include <algorithm>
+#include <bit>
 
 namespace rectify {
 
 BoundedInputArchive::BoundedInputArchive(std::string_view in)
     : cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision>(this), in_(in) {
+  static_assert(std::endian::native == std::endian::little,
+                "the wire format is little endian; a big-endian host needs byte swaps here");
   uint8_t little = 0;
   Take(&little, 1);
-  if (little > 1)
-    throw cereal::Exception("bad endianness flag " + std::to_string(little) +
-                            ": not a portable binary encoding");
-  const uint16_t probe = 1;
-  const bool host_little = *reinterpret_cast<const uint8_t*>(&probe) == 1;
-  swap_ = host_little != (little == 1);
+  if (little != 1)
+    throw cereal::Exception("endianness flag " + std::to_string(little) +
+                            ": only the little-endian encoding is accepted");
 }
 
 void BoundedInputArchive::CheckClaim(uint64_t count, size_t min_bytes) const {
@@ -28,10 +27,6 @@ void BoundedInputArchive::Take(void* data, size_t size) {
                             std::to_string(remaining()) + " left");
   if (size > 0) std::memcpy(data, in_.data() + pos_, size);
   pos_ += size;
-}
-
-void BoundedInputArchive::SwapEach(unsigned char* p, size_t size, size_t width) {
-  for (size_t i = 0; i + width <= size; i += width) std::reverse(p + i, p + i + width);
 }
 
 }  // namespace rectify

@@ -9,7 +9,9 @@
 //     the bytes left in the input before anything is allocated for it;
 //   * vectors of non-arithmetic elements grow as elements actually decode,
 //     never to the claimed count at once;
-//   * a bool must be 0 or 1 on the wire.
+//   * a bool must be 0 or 1 on the wire;
+//   * only the little-endian form is accepted (what every writer of this
+//     project produces), so each value has exactly one encoding.
 // So a decoded value's memory is bounded by a small multiple of the input
 // (at most about 8 bytes of containers per input byte, plus the bytes).
 // Every failure throws cereal::Exception; DecodeBounded turns it into a Status.
@@ -34,17 +36,17 @@ namespace rectify {
 class BoundedInputArchive
     : public cereal::InputArchive<BoundedInputArchive, cereal::AllowEmptyClassElision> {
  public:
-  // Reads the 1-byte endianness flag PortableBinaryOutputArchive writes first.
+  // Reads the 1-byte endianness flag PortableBinaryOutputArchive writes
+  // first; it must say little endian.
   explicit BoundedInputArchive(std::string_view in);
 
   size_t remaining() const { return in_.size() - pos_; }
 
-  // Copies `size` bytes (elements of DataSize bytes, byte-swapped if the
-  // writer's endianness differs); throws if fewer are left.
+  // Copies `size` bytes (little-endian elements of DataSize bytes, which is
+  // the host order: see the static_assert in the .cpp); throws if fewer are left.
   template <size_t DataSize>
   void LoadBinary(void* data, size_t size) {
     Take(data, size);
-    if (swap_ && DataSize > 1) SwapEach(static_cast<unsigned char*>(data), size, DataSize);
   }
 
   // Throws unless `count` elements of at least `min_bytes` each can still
@@ -53,11 +55,9 @@ class BoundedInputArchive
 
  private:
   void Take(void* data, size_t size);
-  static void SwapEach(unsigned char* p, size_t size, size_t width);
 
   std::string_view in_;
   size_t pos_ = 0;
-  bool swap_ = false;
 };
 
 // Decodes `bytes` into *out; InvalidArgument("<what>: …") on malformed or
