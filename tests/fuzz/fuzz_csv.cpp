@@ -1,5 +1,5 @@
 // The ledger CSV importer, from raw file bytes (any encoding).
-#include "client/csv_import.h"
+#include "client/report/csv_import.h"
 #include "fuzz_util.h"
 
 using namespace rectify;

@@ -1,5 +1,5 @@
 // The text encoding detector: whatever it accepts comes out as valid UTF-8.
-#include "client/text_encoding.h"
+#include "client/report/text_encoding.h"
 #include "fuzz_util.h"
 
 using namespace rectify;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "client/ledger.h"
+#include "client/ledger/ledger.h"
 #include "shared/fault_vfs.h"
 
 using namespace rectify;
