@@ -14,12 +14,11 @@
 #include <string>
 #include <string_view>
 
+#include "shared/roles.h"
 #include "shared/status.h"
 
 namespace rectify {
 
-inline constexpr char kRoleSchool[] = "school";
-inline constexpr char kRoleAuditor[] = "auditor";
 // The O value of an auditor certificate: an auditor is not bound to one school.
 inline constexpr char kAnySchool[] = "*";
 

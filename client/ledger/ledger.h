@@ -33,6 +33,7 @@
 #include "shared/hlc.h"
 #include "shared/merge.h"
 #include "shared/op.h"
+#include "shared/roles.h"
 #include "shared/sqlite.h"
 #include "shared/status.h"
 
@@ -40,9 +41,6 @@ namespace rectify {
 
 // Field name -> new value. Names are the ones in shared/schema.h.
 using Fields = std::vector<std::pair<std::string, Value>>;
-
-inline constexpr std::string_view kRoleSchool = "school";
-inline constexpr std::string_view kRoleAuditor = "auditor";
 
 // A conflict reported by the server, kept locally for review.
 struct LocalConflict {
