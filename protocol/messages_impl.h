@@ -5,6 +5,8 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include "shared/bounded_archive.h"
+
 namespace rectify::protocol {
 
 template <class M>
@@ -17,18 +19,10 @@ std::string EncodeBody(const M& m) {
   return os.str();
 }
 
+// Bounded by the body: no length prefix is trusted (shared/bounded_archive.h).
 template <class M>
 Status DecodeBody(const std::string& body, M* out) {
-  try {
-    std::istringstream is(body);
-    cereal::PortableBinaryInputArchive ar(is);
-    ar(*out);
-    if (is.peek() != std::char_traits<char>::eof())
-      return Status::InvalidArgument("trailing bytes after message body");
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("malformed message body: ") + e.what());
-  }
+  return DecodeBounded(body, out, "malformed message body");
 }
 
 }  // namespace rectify::protocol

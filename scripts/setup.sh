@@ -6,7 +6,8 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
       libasio-dev libssl-dev libsqlite3-dev sqlite3 libcereal-dev doctest-dev
       libcli11-dev libzstd-dev nlohmann-json3-dev libspdlog-dev python3
       libzip-dev libexpat1-dev libxlsxwriter-dev
-      chromium poppler-utils fonts-noto-cjk)
+      chromium poppler-utils fonts-noto-cjk
+      clang-14 libclang-rt-14-dev)  # clang + libFuzzer for scripts/fuzz.sh
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include "shared/bounded_archive.h"
 #include "shared/sha256.h"
 
 namespace rectify {
@@ -89,13 +90,14 @@ void SaveEvidence(cereal::PortableBinaryOutputArchive& ar, const std::vector<Bun
   }
 }
 
-Status LoadEvidence(cereal::PortableBinaryInputArchive& ar, std::vector<BundleEvidence>* ev) {
+Status LoadEvidence(BoundedInputArchive& ar, std::vector<BundleEvidence>* ev) {
   uint64_t files = 0;
   ar(files);
   if (files > kMaxBundleEvidenceFiles)
     return Status::Corruption("bundle claims " + std::to_string(files) +
                               " evidence files, over the limit of " +
                               std::to_string(kMaxBundleEvidenceFiles));
+  ar.CheckClaim(files, 1);  // no slot before its bytes are there
   ev->resize(static_cast<size_t>(files));
   for (BundleEvidence& e : *ev) {
     uint64_t chunks = 0;
@@ -104,6 +106,7 @@ Status LoadEvidence(cereal::PortableBinaryInputArchive& ar, std::vector<BundleEv
       return Status::Corruption("evidence " + e.sha256.substr(0, 64) + " claims " +
                                 std::to_string(chunks) + " chunks, over the limit of " +
                                 std::to_string(kMaxBundleEvidenceChunks));
+    ar.CheckClaim(chunks, 1);
     e.chunks.resize(static_cast<size_t>(chunks));
     for (BundleEvidenceChunk& c : e.chunks) ar(c.bytes, c.digest);
   }
@@ -114,7 +117,9 @@ uint8_t VersionFor(const BundleContents& c) {
   return c.evidence.empty() ? kBundleVersionNoEvidence : kBundleVersion;
 }
 
-std::string EncodeContents(const BundleContents& c) {
+}  // namespace
+
+std::string EncodeBundleContents(const BundleContents& c) {
   std::ostringstream os(std::ios::binary);
   {
     cereal::PortableBinaryOutputArchive ar(os);
@@ -124,19 +129,19 @@ std::string EncodeContents(const BundleContents& c) {
   return os.str();
 }
 
-Status DecodeContents(std::string_view bytes, uint8_t version, BundleContents* out) {
+Status DecodeBundleContents(std::string_view bytes, uint8_t version, BundleContents* out) {
   try {
-    std::istringstream is(std::string(bytes), std::ios::binary);
-    cereal::PortableBinaryInputArchive ar(is);
+    BoundedInputArchive ar(bytes);
     ar(out->school_id, out->device_id, out->body, out->rejections);
     if (version >= 2) RECTIFY_RETURN_IF_ERROR(LoadEvidence(ar, &out->evidence));
-    if (is.peek() != std::char_traits<char>::eof())
-      return Status::Corruption("bundle contents have trailing bytes");
+    if (ar.remaining() != 0) return Status::Corruption("bundle contents have trailing bytes");
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("bundle contents are malformed: ") + e.what());
   }
   return Status::OK();
 }
+
+namespace {
 
 bool IsShaHex(std::string_view s) {
   if (s.size() != 64) return false;
@@ -243,7 +248,7 @@ Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem) {
   if (!cert) return Status::InvalidArgument("the signer certificate is not a PEM certificate");
   if (X509_check_private_key(cert.get(), key.get()) != 1)
     return Status::InvalidArgument("the signing key does not match the signer certificate");
-  const std::string contents = EncodeContents(bundle.contents);
+  const std::string contents = EncodeBundleContents(bundle.contents);
   if (contents.size() > kMaxSection) return Status::InvalidArgument("bundle too large");
   std::string out(kBundleMagic, kMagicLen);
   out.push_back(static_cast<char>(VersionFor(bundle.contents)));
@@ -259,7 +264,7 @@ Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem) {
   return out;
 }
 
-Result<Bundle> OpenBundle(std::string_view in) {
+Result<Bundle> OpenBundle(std::string_view in, std::string_view ca_pem) {
   if (in.size() < kMagicLen + 2 ||
       in.substr(0, kMagicLen) != std::string_view(kBundleMagic, kMagicLen))
     return Status::Corruption("not a Rectify bundle (bad magic or truncated header)");
@@ -282,11 +287,13 @@ Result<Bundle> OpenBundle(std::string_view in) {
   PkeyPtr key(X509_get_pubkey(cert.get()));
   if (!key || !Verify(signed_part, sig, key.get()))
     return Status::Corruption("bundle signature is invalid: the file was altered or damaged");
+  // A stranger's bytes are never decoded: the signer must belong to the district.
+  RECTIFY_RETURN_IF_ERROR(VerifyBundleSigner(cert_pem, ca_pem));
   // Only now, with the bytes authenticated, is the payload decoded.
   Bundle b;
   b.kind = static_cast<BundleKind>(kind);
   b.signer_cert_pem = std::string(cert_pem);
-  RECTIFY_RETURN_IF_ERROR(DecodeContents(contents, version, &b.contents));
+  RECTIFY_RETURN_IF_ERROR(DecodeBundleContents(contents, version, &b.contents));
   // Every evidence byte is checked before any caller can store anything.
   RECTIFY_RETURN_IF_ERROR(VerifyAllEvidence(b.contents.evidence));
   return b;

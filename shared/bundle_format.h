@@ -98,12 +98,22 @@ Status VerifyBundleEvidence(const BundleEvidence& e);
 // `signer_cert_pem` (checked: InvalidArgument otherwise).
 Result<std::string> SealBundle(const Bundle& bundle, std::string_view key_pem);
 
-// Parses and checks the signature against the embedded certificate's key,
-// then every evidence entry (VerifyBundleEvidence; no hash twice).
+// Parses, checks the signature against the embedded certificate's key and
+// that certificate against the district CA `ca_pem` (VerifyBundleSigner),
+// and only then decodes the contents (bounded by the section's bytes) and
+// checks every evidence entry (VerifyBundleEvidence; no hash twice).
 // Corruption for truncation, trailing bytes, a bad magic/version/kind, a
-// bad signature, absurd counts or damaged evidence. Does NOT check who signed: see
-// VerifyBundleSigner.
-Result<Bundle> OpenBundle(std::string_view bytes);
+// bad signature, absurd counts or damaged evidence; PermissionDenied for a
+// signer outside the district. Does not check the signer's role or revocation.
+Result<Bundle> OpenBundle(std::string_view bytes, std::string_view ca_pem);
+
+// The contents section: written as version 1 when there is no evidence,
+// else version 2 (SealBundle); read by OpenBundle after authenticating the
+// envelope. Both exposed for the fuzz harness and its seed corpus.
+// Decoding gives Corruption on malformed, truncated or trailing bytes; never allocates beyond a
+// small multiple of `bytes` (shared/bounded_archive.h).
+std::string EncodeBundleContents(const BundleContents& contents);
+Status DecodeBundleContents(std::string_view bytes, uint8_t version, BundleContents* out);
 
 // PermissionDenied unless `cert_pem` chains to the CA in `ca_pem` (and is
 // valid now).

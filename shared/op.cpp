@@ -4,6 +4,8 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include "shared/bounded_archive.h"
+
 namespace rectify {
 
 std::string ValueToString(const Value& v) {
@@ -29,15 +31,6 @@ std::string EncodeOp(const Op& op) {
   return os.str();
 }
 
-bool DecodeOp(const std::string& bytes, Op* out) {
-  try {
-    std::istringstream is(bytes);
-    cereal::PortableBinaryInputArchive ar(is);
-    ar(*out);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
+bool DecodeOp(const std::string& bytes, Op* out) { return DecodeBounded(bytes, out, "op").ok(); }
 
 }  // namespace rectify

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/network/tls_session.h"
+#include "shared/log_throttle.h"
 
 namespace rectify {
 namespace {
@@ -120,8 +121,12 @@ class TlsServer::Impl {
       asio::error_code ignored;
       const std::string peer = EndpointText(socket.remote_endpoint(ignored));
       if (active_ >= options_.max_connections) {
-        options_.log("refused connection peer=" + peer + " outcome=\"max_connections (" +
-                     std::to_string(options_.max_connections) + ") reached\"");
+        // Once per address, not once per attempt (docs/security.md).
+        const auto from = socket.remote_endpoint(ignored).address().to_string();
+        if (refusals_.First(from))
+          options_.log("refused connection peer=" + peer + " outcome=\"max_connections (" +
+                       std::to_string(options_.max_connections) +
+                       ") reached\" (further refusals of this address are not logged)");
         socket.close(ignored);
         continue;
       }
@@ -148,6 +153,7 @@ class TlsServer::Impl {
   std::mutex mu_;
   std::map<uint64_t, std::weak_ptr<TlsSession>> sessions_;
   uint64_t next_id_ = 1;
+  LogThrottle refusals_;
   std::atomic<size_t> active_{0};
   std::atomic<bool> stopped_{false};
   bool started_ = false;

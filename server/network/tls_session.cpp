@@ -25,6 +25,10 @@ namespace {
 
 constexpr auto kNoThrow = asio::experimental::as_tuple(asio::use_awaitable);
 constexpr int64_t kCloseNotifyGraceMs = 1000;
+// After our last frame and close_notify: how long and how much we keep
+// reading (and discarding) so that closing does not reset the connection.
+constexpr int64_t kLingerMs = 2000;
+constexpr uint64_t kMaxLingerBytes = 64ull << 20;
 constexpr size_t kWriteSlice = 64 * 1024;
 constexpr size_t kMaxUnsent = 4 << 20;
 
@@ -207,13 +211,35 @@ asio::awaitable<void> TlsSession::WaitForWriter() {
   }
 }
 
-// Sends close_notify, but never waits more than a moment for the peer's.
+// Sends close_notify, but never waits more than a moment for the peer's
+// (the watchdog cancels the wait), then lingers before closing.
 asio::awaitable<void> TlsSession::GracefulClose() {
   if (closed_) co_return;
   phase_ = Phase::kClosing;
   closing_deadline_ = Clock::now() + std::chrono::milliseconds(kCloseNotifyGraceMs);
   co_await stream_.async_shutdown(kNoThrow);
+  co_await Linger();
   CloseSocket();
+}
+
+// Half-closes (the peer reads our last frame, close_notify, then EOF) and
+// discards what the peer still sends until it closes, bounded in time and
+// bytes. Closing a socket with unread input sends a TCP reset, and a reset
+// destroys what the peer has not read yet: the Error frame that explains why
+// the session ends (docs/security.md, "Mid-stream errors").
+asio::awaitable<void> TlsSession::Linger() {
+  if (closed_) co_return;
+  lingering_ = true;
+  closing_deadline_ = Clock::now() + std::chrono::milliseconds(kLingerMs);
+  asio::error_code ignored;
+  stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  std::array<char, 16 * 1024> buf;
+  uint64_t drained = 0;
+  while (!closed_ && drained < kMaxLingerBytes) {
+    auto [ec, n] = co_await stream_.next_layer().async_read_some(asio::buffer(buf), kNoThrow);
+    if (ec) break;
+    drained += n;
+  }
 }
 
 asio::awaitable<void> TlsSession::Watchdog(std::shared_ptr<TlsSession> self) {
@@ -250,7 +276,13 @@ void TlsSession::CheckDeadlines() {
       }
       break;
     case Phase::kClosing:
-      if (now >= closing_deadline_) CloseSocket();
+      if (now < closing_deadline_) break;
+      if (lingering_) {
+        CloseSocket();
+      } else {  // the peer's close_notify is late: stop waiting, go on to linger
+        asio::error_code ignored;
+        stream_.next_layer().cancel(ignored);
+      }
       break;
   }
 }

@@ -52,6 +52,7 @@ class TlsSession : public std::enable_shared_from_this<TlsSession> {
   asio::awaitable<bool> Authenticate();
   asio::awaitable<void> ReadLoop();
   asio::awaitable<void> GracefulClose();
+  asio::awaitable<void> Linger();
   asio::awaitable<void> WaitForWriter();
   asio::awaitable<bool> WriteInSlices(const std::string& data);
   void CheckDeadlines();
@@ -84,6 +85,7 @@ class TlsSession : public std::enable_shared_from_this<TlsSession> {
   bool reading_ = false;
   bool writer_running_ = false;
   bool finished_ = false;
+  bool lingering_ = false;  // GracefulClose is past close_notify
 };
 
 }  // namespace rectify

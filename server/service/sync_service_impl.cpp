@@ -43,19 +43,21 @@ std::string SyncServiceImpl::VerifierKey() const {
 
 Status SyncServiceImpl::Admit(const protocol::SessionContext& ctx) {
   if (options_.is_revoked && options_.is_revoked(ctx.peer.device_id)) {
-    Log("refused revoked " + Who(ctx));
+    if (refusals_.First("revoked " + ctx.peer.device_id)) Log("refused revoked " + Who(ctx));
     return Status::PermissionDenied("device " + ctx.peer.device_id + " is revoked");
   }
   if (ctx.school_id.empty()) return Status::InvalidArgument("no school named for this session");
   const auto role = ParseRole(ctx.peer.role);
   if (role == Role::kAuditor) return Status::OK();  // any school
   if (!role) {
-    Log("refused " + Who(ctx) + ": unknown role");
+    if (refusals_.First("role " + ctx.peer.device_id))
+      Log("refused " + Who(ctx) + ": unknown role");
     return Status::PermissionDenied("unknown role '" + ctx.peer.role + "'");
   }
   if (ctx.peer.school_id != ctx.school_id) {
-    Log("refused " + Who(ctx) + " of school " + ctx.peer.school_id + " asking for school " +
-        ctx.school_id);
+    if (refusals_.First("school " + ctx.peer.device_id + " " + ctx.school_id))
+      Log("refused " + Who(ctx) + " of school " + ctx.peer.school_id + " asking for school " +
+          ctx.school_id);
     return Status::PermissionDenied("device " + ctx.peer.device_id + " belongs to school " +
                                     ctx.peer.school_id + ", not " + ctx.school_id);
   }

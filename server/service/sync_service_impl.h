@@ -21,6 +21,7 @@
 #include "server/storage/store.h"
 #include "shared/clock.h"
 #include "shared/ed25519.h"
+#include "shared/log_throttle.h"
 
 namespace rectify {
 
@@ -77,6 +78,7 @@ class SyncServiceImpl final : public protocol::SyncService {
   SigningKey log_key_;
   const Clock& clock_;
   SyncServiceOptions options_;
+  mutable LogThrottle refusals_;  // a refused device is logged once, not per request
   Resolver resolver_;
 };
 

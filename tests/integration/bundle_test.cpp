@@ -97,10 +97,12 @@ std::vector<std::string> Listing(const std::string& dir) {
 }
 
 // Opens a bundle file, lets `edit` change it, and seals it again with the
-// key at `key_path`: the signature is valid, only the content checks remain.
+// key at `key_path` (certified by the CA at `ca_path`): the signature is
+// valid, only the content checks remain.
 template <class Edit>
-void Resign(const std::string& in, const std::string& out, const std::string& key_path, Edit edit) {
-  auto opened = OpenBundle(ReadAll(in));
+void Resign(const std::string& in, const std::string& out, const std::string& key_path,
+            const std::string& ca_path, Edit edit) {
+  auto opened = OpenBundle(ReadAll(in), ReadAll(ca_path));
   REQUIRE(opened.ok());
   edit(*opened);
   auto sealed = SealBundle(*opened, ReadAll(key_path));
@@ -375,7 +377,8 @@ TEST_CASE("bundles: an evidence chunk altered and re-signed is refused with noth
     std::string& bytes = bundle.contents.evidence[0].chunks[2].bytes;
     bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
   };
-  Resign(b.dir / "up.bundle", b.dir / "bad-up.bundle", b.dir / "id-pc1/device.key", flip_chunk3);
+  Resign(b.dir / "up.bundle", b.dir / "bad-up.bundle", b.dir / "id-pc1/device.key",
+         b.data + "/ca.pem", flip_chunk3);
   const std::string chunk3 = "evidence " + pc1.sha + " chunk 3: hash mismatch";
 
   // The district: refused, no op, no leaf, no file.
@@ -389,9 +392,10 @@ TEST_CASE("bundles: an evidence chunk altered and re-signed is refused with noth
         std::string::npos);
 
   // A well-formed file the school's ledger does not record is skipped, as online.
-  Resign(
-      b.dir / "up.bundle", b.dir / "extra-up.bundle", b.dir / "id-pc1/device.key",
-      [](Bundle& bundle) { bundle.contents.evidence.push_back(MakeBundleEvidence("not ours")); });
+  Resign(b.dir / "up.bundle", b.dir / "extra-up.bundle", b.dir / "id-pc1/device.key",
+         b.data + "/ca.pem", [](Bundle& bundle) {
+           bundle.contents.evidence.push_back(MakeBundleEvidence("not ours"));
+         });
   json in = b.DistrictJson({"bundle", "import", "--data", b.data, b.dir / "extra-up.bundle"});
   CHECK(in["applied"].get<uint64_t>() + in["superseded"].get<uint64_t>() == pc1.made);
   CHECK(in["evidence_stored"] == 1);
@@ -405,7 +409,8 @@ TEST_CASE("bundles: an evidence chunk altered and re-signed is refused with noth
   // The device side: a district bundle altered the same way and re-signed
   // with the server's own key. Neither a fresh device nor pc1 applies anything.
   b.DistrictJson({"bundle", "export", "--data", b.data, "--school", "s1", b.dir / "down.bundle"});
-  Resign(b.dir / "down.bundle", b.dir / "bad-down.bundle", b.data + "/server.key", flip_chunk3);
+  Resign(b.dir / "down.bundle", b.dir / "bad-down.bundle", b.data + "/server.key",
+         b.data + "/ca.pem", flip_chunk3);
   const std::string pc1_before = b.Export("pc1.db");
   for (const char* db : {"pc2.db", "pc1.db"}) {
     CAPTURE(db);

@@ -2,9 +2,12 @@
 // over many seeds. Each seed runs real ledgers, the real server service and
 // store, and the real sessions over a link that cuts, duplicates and replays.
 // RECTIFY_SIM_SEEDS=N runs more seeds; RECTIFY_SIM_SEED=S runs one.
+// RECTIFY_SIM_FRESH=N also runs N fresh seeds from a random base (printed;
+// RECTIFY_SIM_BASE=B fixes it); CI sets it so every run tries new seeds.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <random>
 #include <string>
 
 #include "sim_world.h"
@@ -23,7 +26,7 @@ uint64_t EnvOr(const char* name, uint64_t fallback) {
 std::string RunSeed(uint64_t seed, int steps, Activity* total) {
   World w(seed, "/tmp/rectify-sim-" + std::to_string(::getpid()) + "-" + std::to_string(seed), 3,
           2);
-  Faults faults{0.15, 0.05, 0.2};
+  Faults faults{0.15, 0.05, 0.2, 0.05};
   auto& rng = w.rng();
   for (int step = 0; step < steps; ++step) {
     auto& d = *w.devices()[rng() % w.devices().size()];
@@ -68,7 +71,26 @@ std::string RunSeed(uint64_t seed, int steps, Activity* total) {
   total->server_restarts += a.server_restarts;
   total->replays += a.replays;
   total->pipelined += a.pipelined;
+  total->storage_faults += a.storage_faults;
   return "";
+}
+
+// Runs seeds first..last and checks each; `label` names the batch in messages.
+Activity RunSeeds(uint64_t first, uint64_t last, int steps, const std::string& label) {
+  Activity total;
+  for (uint64_t s = first; s <= last; ++s) {
+    std::string failure = RunSeed(s, steps, &total);
+    INFO(label << " seed " << s << " (rerun: RECTIFY_SIM_SEED=" << s << ")");
+    if (!failure.empty()) MESSAGE("FAILING SEED " << s << " (" << label << "): " << failure);
+    REQUIRE(failure.empty());
+  }
+  MESSAGE(label << ": sessions " << total.sessions << " (ok " << total.sessions_ok << "), cuts "
+                << total.cuts << ", replays " << total.replays << ", applied " << total.applied
+                << ", superseded " << total.superseded << ", rejected " << total.rejected
+                << ", conflicts " << total.conflicts << ", crashes " << total.crashes
+                << ", server restarts " << total.server_restarts << ", pipelined sessions "
+                << total.pipelined << ", storage faults " << total.storage_faults);
+  return total;
 }
 
 }  // namespace
@@ -77,19 +99,8 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
   const uint64_t only = EnvOr("RECTIFY_SIM_SEED", 0);
   const uint64_t seeds = EnvOr("RECTIFY_SIM_SEEDS", 100);
   const int steps = static_cast<int>(EnvOr("RECTIFY_SIM_STEPS", 240));
-  Activity total;
-  for (uint64_t s = only ? only : 1; s <= (only ? only : seeds); ++s) {
-    std::string failure = RunSeed(s, steps, &total);
-    INFO("seed " << s << " (rerun: RECTIFY_SIM_SEED=" << s << ")");
-    if (!failure.empty()) MESSAGE("FAILING SEED " << s << ": " << failure);
-    REQUIRE(failure.empty());
-  }
-  MESSAGE("sessions " << total.sessions << " (ok " << total.sessions_ok << "), cuts " << total.cuts
-                      << ", replays " << total.replays << ", applied " << total.applied
-                      << ", superseded " << total.superseded << ", rejected " << total.rejected
-                      << ", conflicts " << total.conflicts << ", crashes " << total.crashes
-                      << ", server restarts " << total.server_restarts << ", pipelined sessions "
-                      << total.pipelined);
+  const Activity total =
+      RunSeeds(only ? only : 1, only ? only : seeds, steps, only ? "replay" : "regression set");
   // The run must have exercised the hard cases, or it proves nothing.
   if (!only) {
     CHECK(total.cuts > 0);
@@ -100,5 +111,18 @@ TEST_CASE("simulation: invariants 1, 2, 3, 5 hold over many seeds") {
     CHECK(total.crashes > 0);
     CHECK(total.server_restarts > 0);
     CHECK(total.pipelined > 0);
+    CHECK(total.storage_faults > 0);
   }
+}
+
+TEST_CASE("simulation: invariants hold over fresh random seeds") {
+  const uint64_t fresh = EnvOr("RECTIFY_SIM_FRESH", 0);
+  if (fresh == 0 || EnvOr("RECTIFY_SIM_SEED", 0) != 0) return;
+  // Above the regression set, below 2^48 so that base + fresh never wraps.
+  uint64_t base = EnvOr("RECTIFY_SIM_BASE", 0);
+  if (base == 0) base = 1'000'000 + (std::random_device{}() % (uint64_t{1} << 32)) * 65536;
+  MESSAGE("fresh seeds " << base << ".." << base + fresh - 1 << " (RECTIFY_SIM_BASE=" << base
+                         << " RECTIFY_SIM_FRESH=" << fresh << " repeats the batch)");
+  RunSeeds(base, base + fresh - 1, static_cast<int>(EnvOr("RECTIFY_SIM_STEPS", 240)),
+           "fresh base " + std::to_string(base));
 }

@@ -4,6 +4,7 @@
 
 #include "protocol/codec.h"
 #include "shared/checkpoint.h"
+#include "shared/fault_vfs.h"
 #include "shared/log_names.h"
 #include "shared/schema.h"
 
@@ -41,6 +42,7 @@ std::vector<std::string> SplitFrames(const std::string& bytes) {
 World::World(uint64_t seed, std::string dir, int schools, int devices_per_school)
     : rng_(seed), dir_(std::move(dir)), clock_(1'700'000'000'000) {
   std::filesystem::create_directories(dir_);
+  (void)FaultVfs::Install();  // before any database opens; idle until a fault is armed
   log_key_ = std::make_unique<SigningKey>(SigningKey::Generate().value());
   OpenServer();
   for (int s = 0; s < schools; ++s) {
@@ -122,6 +124,10 @@ SessionOutcome World::RunSession(Device& d, const std::string& hello_school, con
   protocol::ServerSession server(*service_, peer);
   bool injected = false;
   ++activity_.sessions;
+  struct Disarm {
+    ~Disarm() { FaultVfs::Clear(); }
+  } disarm;
+  if (faults.storage > 0 && Chance(rng_, faults.storage)) ArmStorageFault(d);
   if (!inject.empty()) ++activity_.replays;
   auto tally = [&] {
     const auto& s = client.summary();
@@ -163,6 +169,26 @@ SessionOutcome World::RunSession(Device& d, const std::string& hello_school, con
   tally();
   if (client.succeeded()) ++activity_.sessions_ok;
   return {client.succeeded(), client.status(), client.summary()};
+}
+
+// One storage fault for the coming session, on the server's file or the device's.
+void World::ArmStorageFault(const Device& d) {
+  ++activity_.storage_faults;
+  StorageFaults f;
+  f.path_contains = rng_() % 2 ? std::string("/rectifyd.db") : "/" + d.name + ".db";
+  switch (rng_() % 3) {
+    case 0:
+      f.disk_full = true;
+      break;
+    case 1:
+      f.fail_writes = true;
+      break;
+    default:
+      f.fail_syncs = true;
+      break;
+  }
+  f.writes_before_fault = rng_() % 40;
+  FaultVfs::Set(f);
 }
 
 SessionOutcome World::Sync(Device& d, const Faults& faults) {

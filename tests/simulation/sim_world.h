@@ -26,6 +26,9 @@ struct Faults {
   double cut = 0;        // per delivery: cut the link at a random byte
   double duplicate = 0;  // per client delivery: deliver it twice
   double replay = 0;     // per session: inject an old recorded frame after the hello
+  // Per session: the server's or the device's disk fails during it (full,
+  // failed writes or failed fsyncs, after a random number of good writes).
+  double storage = 0;
 };
 
 struct Device {
@@ -47,7 +50,8 @@ struct SessionOutcome {
 struct Activity {
   uint64_t sessions = 0, sessions_ok = 0, cuts = 0, conflicts = 0, rejected = 0, applied = 0,
            superseded = 0, crashes = 0, server_restarts = 0, replays = 0;
-  uint64_t pipelined = 0;  // sessions with two push batches in flight that pushed >= 2
+  uint64_t pipelined = 0;       // sessions with two push batches in flight that pushed >= 2
+  uint64_t storage_faults = 0;  // sessions run with a storage fault armed
 };
 
 class World {
@@ -89,6 +93,7 @@ class World {
   std::unique_ptr<LedgerSyncStore> SyncStoreFor(Device& d);
   SessionOutcome RunSession(Device& d, const std::string& hello_school, const Faults& faults,
                             const std::vector<std::string>& inject);
+  void ArmStorageFault(const Device& d);
 
   std::mt19937_64 rng_;
   std::string dir_;

@@ -58,6 +58,11 @@ TEST_CASE("sync service: admission by certificate, school and revocation") {
   CHECK(line.find("dA") != std::string::npos);
   CHECK(line.find("school A") != std::string::npos);
   CHECK(line.find("school B") != std::string::npos);
+  // Every later request of that device is refused too, but logged once.
+  const size_t lines = fx.log_lines.size();
+  for (int i = 0; i < 5; ++i)
+    CHECK(fx.service->Admit(cross).code() == Status::Code::kPermissionDenied);
+  CHECK(fx.log_lines.size() == lines);
   fx.revoked.push_back("lost-laptop");
   CHECK(fx.service->Admit(SyncFixture::School("A", "lost-laptop")).code() ==
         Status::Code::kPermissionDenied);

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "shared/sha256.h"
+#include "support/alloc_probe.h"
 
 namespace rectify {
 namespace {
@@ -104,7 +105,7 @@ TEST_CASE("bundle round trip keeps every field and names the signer") {
   auto sealed = SealBundle(in, f.device.key_pem);
   REQUIRE(sealed.ok());
   CHECK(sealed->starts_with("RECTIFY-BUNDLE\n"));
-  auto out = OpenBundle(*sealed);
+  auto out = OpenBundle(*sealed, f.ca.cert_pem);
   REQUIRE(out.ok());
   CHECK(out->kind == BundleKind::kDistrictToSchool);
   CHECK(out->contents == in.contents);
@@ -119,11 +120,12 @@ TEST_CASE("every truncation is refused") {
   REQUIRE(sealed.ok());
   for (size_t n = 0; n < sealed->size(); n += 97) {
     CAPTURE(n);
-    CHECK(OpenBundle(std::string_view(*sealed).substr(0, n)).status().code() ==
+    CHECK(OpenBundle(std::string_view(*sealed).substr(0, n), f.ca.cert_pem).status().code() ==
           Status::Code::kCorruption);
   }
-  CHECK_FALSE(OpenBundle(std::string_view(*sealed).substr(0, sealed->size() - 1)).ok());
-  CHECK_FALSE(OpenBundle(*sealed + "x").ok());  // trailing bytes
+  CHECK_FALSE(
+      OpenBundle(std::string_view(*sealed).substr(0, sealed->size() - 1), f.ca.cert_pem).ok());
+  CHECK_FALSE(OpenBundle(*sealed + "x", f.ca.cert_pem).ok());  // trailing bytes
 }
 
 TEST_CASE("every flipped bit outside the signature's slack is refused") {
@@ -134,7 +136,7 @@ TEST_CASE("every flipped bit outside the signature's slack is refused") {
   for (size_t i = 0; i < sealed->size(); i += 7) {
     std::string bad = *sealed;
     bad[i] = static_cast<char>(bad[i] ^ 0x10);
-    if (OpenBundle(bad).ok()) ++accepted;
+    if (OpenBundle(bad, f.ca.cert_pem).ok()) ++accepted;
   }
   CHECK(accepted == 0);
 }
@@ -152,14 +154,16 @@ TEST_CASE("a wrong key, a foreign CA and a mismatched key are refused") {
   REQUIRE(at != std::string::npos);
   REQUIRE(f.other_device.cert_pem.size() == f.device.cert_pem.size());
   swapped.replace(at, f.device.cert_pem.size(), f.other_device.cert_pem);
-  CHECK(OpenBundle(swapped).status().code() == Status::Code::kCorruption);
+  CHECK(OpenBundle(swapped, f.ca.cert_pem).status().code() == Status::Code::kCorruption);
   // Well signed, but by a device of another district.
   auto foreign = SealBundle(Sample(f.other_device), f.other_device.key_pem);
   REQUIRE(foreign.ok());
-  auto opened = OpenBundle(*foreign);
-  REQUIRE(opened.ok());
-  CHECK(VerifyBundleSigner(opened->signer_cert_pem, f.ca.cert_pem).code() ==
+  CHECK(VerifyBundleSigner(f.other_device.cert_pem, f.ca.cert_pem).code() ==
         Status::Code::kPermissionDenied);
+  // OpenBundle checks the signer against the CA before decoding anything.
+  auto opened = OpenBundle(*foreign, f.ca.cert_pem);
+  CHECK(opened.status().code() == Status::Code::kPermissionDenied);
+  CHECK(opened.status().message().find("not certified by this district's CA") != std::string::npos);
 }
 
 // A deterministic file of `n` bytes.
@@ -197,7 +201,7 @@ TEST_CASE("evidence is cut into hashed chunks and survives a round trip in a ver
   auto sealed = SealBundle(in, f.device.key_pem);
   REQUIRE(sealed.ok());
   CHECK(static_cast<uint8_t>((*sealed)[15]) == 2);
-  auto out = OpenBundle(*sealed);
+  auto out = OpenBundle(*sealed, f.ca.cert_pem);
   REQUIRE(out.ok());
   CHECK(out->contents == in.contents);
 }
@@ -207,13 +211,13 @@ TEST_CASE("a bundle without evidence is still written and read as version 1") {
   auto sealed = SealBundle(Sample(f.device), f.device.key_pem);
   REQUIRE(sealed.ok());
   CHECK(static_cast<uint8_t>((*sealed)[15]) == 1);
-  auto out = OpenBundle(*sealed);
+  auto out = OpenBundle(*sealed, f.ca.cert_pem);
   REQUIRE(out.ok());
   CHECK(out->contents.evidence.empty());
   // An unknown version is refused by name (the signature would fail anyway).
   std::string v3 = *sealed;
   v3[15] = 3;
-  CHECK(OpenBundle(v3).status().message().find("unsupported bundle version 3") !=
+  CHECK(OpenBundle(v3, f.ca.cert_pem).status().message().find("unsupported bundle version 3") !=
         std::string::npos);
 }
 
@@ -221,7 +225,7 @@ TEST_CASE("a bundle without evidence is still written and read as version 1") {
 Status OpenResigned(const Fixture& f, const Bundle& b) {
   auto sealed = SealBundle(b, f.device.key_pem);
   REQUIRE(sealed.ok());
-  return OpenBundle(*sealed).status();
+  return OpenBundle(*sealed, f.ca.cert_pem).status();
 }
 
 TEST_CASE("altered evidence is refused even when the bundle is validly re-signed") {
@@ -278,6 +282,62 @@ TEST_CASE("an absurd number of evidence files is refused before they are read") 
   CHECK(st.code() == Status::Code::kCorruption);
   CHECK(st.message().find("over the limit of " + std::to_string(kMaxBundleEvidenceFiles)) !=
         std::string::npos);
+}
+
+// A version-`version` envelope around raw `contents`, signed with `signer`'s
+// key (docs/bundles.md), so the contents section can be anything at all.
+std::string SignedEnvelope(const TestCert& signer, const std::string& contents, uint8_t version) {
+  auto section = [](std::string* out, const std::string& bytes) {
+    const auto n = static_cast<uint32_t>(bytes.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(n >> shift));
+    *out += bytes;
+  };
+  std::string out = kBundleMagic;
+  out.push_back(static_cast<char>(version));
+  out.push_back(static_cast<char>(BundleKind::kSchoolToDistrict));
+  section(&out, contents);
+  section(&out, signer.cert_pem);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  size_t len = 0;
+  REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, signer.key) == 1);
+  REQUIRE(EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(out.data()),
+                         out.size()) == 1);
+  std::string sig(len, '\0');
+  REQUIRE(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                         reinterpret_cast<const unsigned char*>(out.data()), out.size()) == 1);
+  EVP_MD_CTX_free(ctx);
+  sig.resize(len);
+  section(&out, sig);
+  return out;
+}
+
+// Endianness flag, then a school id of 2^30 bytes of which 3 are present.
+std::string HugeClaim() { return std::string("\x01\x00\x00\x00\x40\x00\x00\x00\x00", 9) + "abc"; }
+
+TEST_CASE("a 12-byte contents section claiming 1 GiB is refused without allocating it") {
+  Fixture f;
+  const std::string contents = HugeClaim();
+  REQUIRE(contents.size() == 12);
+  for (uint8_t version : {kBundleVersionNoEvidence, kBundleVersion}) {
+    CAPTURE(static_cast<int>(version));
+    const std::string bundle = SignedEnvelope(f.device, contents, version);
+    rectify::testing::AllocationProbe probe;
+    auto opened = OpenBundle(bundle, f.ca.cert_pem);
+    CHECK(opened.status().code() == Status::Code::kCorruption);
+    CHECK(opened.status().message().find("claims 1073741824") != std::string::npos);
+    CHECK(probe.largest_request() < 64 * 1024);
+  }
+}
+
+TEST_CASE("a bundle signed outside the district is refused before its contents are decoded") {
+  Fixture f;
+  const std::string contents = HugeClaim();
+  const std::string bundle = SignedEnvelope(f.other_device, contents, kBundleVersion);
+  auto opened = OpenBundle(bundle, f.ca.cert_pem);
+  // The signer check answers, not the decoder (which would say Corruption).
+  CHECK(opened.status().code() == Status::Code::kPermissionDenied);
+  // And its own district's CA gets as far as the contents.
+  CHECK(OpenBundle(bundle, f.other_ca.cert_pem).status().code() == Status::Code::kCorruption);
 }
 
 }  // namespace
