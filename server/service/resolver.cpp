@@ -4,6 +4,7 @@
 
 #include "shared/domain.h"
 #include "shared/field_value.h"
+#include "shared/limits.h"
 #include "shared/role.h"
 #include "shared/schema.h"
 
@@ -138,6 +139,9 @@ Status Resolver::CheckChain(SchoolTxn& txn, const protocol::SessionContext& ctx,
   uint64_t next = *last + 1;
   for (const Op& op : ops) {
     if (op.device_seq == 0) return Status::InvalidArgument("device_seq starts at 1");
+    // Refused whole, not logged: a leaf of that size would break every
+    // answer that carries it (docs/protocol.md "Limits").
+    if (auto too_large = OpTooLarge(op)) return Status::InvalidArgument(*too_large);
     if (op.device_seq < next) {
       if (op.device_seq > *last) continue;  // repeated inside this batch
       RECTIFY_RETURN_IF_ERROR(CheckReplay(txn, op));
