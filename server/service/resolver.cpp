@@ -200,7 +200,11 @@ Result<protocol::OpResult> Resolver::ResolveOne(SchoolTxn& txn, const protocol::
   if (!is_new) {
     auto stored = txn.FindOp(op.device_id, op.device_seq);
     if (!stored.ok()) return stored.status();
-    if (stored->has_value()) return (*stored)->result;  // replay: exactly once in the log
+    if (stored->has_value()) {  // replay: exactly once in the log, reported as a replay
+      protocol::OpResult result = (*stored)->result;
+      result.replayed = true;
+      return result;
+    }
   }
 
   auto row = txn.ReadRow(op.entity, op.row_id);
