@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
         errors.push_back(ledger.status().ToString());
         continue;
       }
-      SyncTarget t{"127.0.0.1", server.port(), dir / ("id-" + std::to_string(d)), ""};
+      SyncTarget t{"", "127.0.0.1", server.port(), dir / ("id-" + std::to_string(d)), ""};
       SyncRunOptions opts;
       opts.channel.connect_timeout_ms = 60'000;
       opts.channel.io_timeout_ms = 60'000;

@@ -42,13 +42,13 @@ int main(int argc, char** argv) {
   }
   const uint64_t ops = first.ledger->PendingCount();
   ServerProcess server(dir / "district", 2);
-  SyncTarget t1{"127.0.0.1", server.port(), dir / "id1", ""};
+  SyncTarget t1{"", "127.0.0.1", server.port(), dir / "id1", ""};
   Must(RunSyncOnce(*first.ledger, t1, {}, first.clock), "seed push");
 
   SystemClock clock;
   SequentialIdSource ids("pc2-");
   auto fresh = Must(Ledger::Open(dir / "fresh.db", clock, ids), "fresh ledger");
-  SyncTarget t2{"127.0.0.1", server.port(), dir / "id2", ""};
+  SyncTarget t2{"", "127.0.0.1", server.port(), dir / "id2", ""};
   const double t0 = NowSec();
   auto run = Must(RunSyncOnce(*fresh, t2, {}, clock), "first sync");
   const double secs = NowSec() - t0;

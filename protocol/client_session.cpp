@@ -120,8 +120,9 @@ Status ClientSession::OnPushAck(const Frame& frame) {
     if (r.device_seq != sent[i].device_seq)
       return Status::InvalidArgument("push acknowledgement out of order");
     ++summary_.pushed;
-    if (r.outcome == Outcome::kApplied) ++summary_.applied;
-    if (r.outcome == Outcome::kSuperseded) ++summary_.superseded;
+    if (r.replayed) ++summary_.replayed;
+    if (r.outcome == Outcome::kApplied && !r.replayed) ++summary_.applied;
+    if (r.outcome == Outcome::kSuperseded && !r.replayed) ++summary_.superseded;
     if (r.outcome == Outcome::kRejected) {
       ++summary_.rejected;
       summary_.rejections.push_back("seq " + std::to_string(r.device_seq) + " (" + sent[i].entity +

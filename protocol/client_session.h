@@ -67,6 +67,7 @@ struct ClientSessionOptions {
 
 struct SyncSummary {
   uint64_t pushed = 0, applied = 0, superseded = 0, rejected = 0, pulled = 0, conflicts = 0;
+  uint64_t replayed = 0;  // pushed ops the server already held (a resend): not counted as applied
   uint64_t batches = 0;
   uint64_t tree_size = 0;
   std::vector<std::string> rejections;  // "seq N: reason"

@@ -84,9 +84,10 @@ struct OpResult {
   std::string reason;       // why rejected, or which rule decided
   uint64_t server_seq = 0;  // position in the school's op stream (0 if rejected)
   uint64_t leaf_index = 0;  // position in the school's audit log
+  bool replayed = false;    // the op was already stored: this is its stored result
   template <class A>
   void serialize(A& ar) {
-    ar(device_seq, outcome, reason, server_seq, leaf_index);
+    ar(device_seq, outcome, reason, server_seq, leaf_index, replayed);
   }
 };
 
@@ -171,25 +172,32 @@ struct Bye {
 };
 
 // Auditor queries over the audit log (and a school's proofs of its own ops).
+// Answers are pages cut by bytes (docs/protocol.md "Limits"): the client asks
+// again from `next` while `more` is set.
 struct AuditQuery {
   std::string kind;  // "log", "history", "as_of", "export"
   std::string school_id;
   std::string arg;  // problem number/id for history, date for as_of
   int64_t since_ms = 0;
+  uint64_t from = 0;       // where this page starts: `next` of the previous page, 0 at first
+  uint64_t upto = 0;       // export pages after the first: the first page's checkpoint size
+  uint64_t max_bytes = 0;  // a smaller page than the server's budget (0: the budget)
   template <class A>
   void serialize(A& ar) {
-    ar(kind, school_id, arg, since_ms);
+    ar(kind, school_id, arg, since_ms, from, upto, max_bytes);
   }
 };
 
 struct AuditResponse {
-  std::string json;                 // result rows as JSON text
-  std::vector<std::string> leaves;  // encoded leaves, for export
-  std::string checkpoint;
-  std::string public_key;  // verifier key string
+  std::string json;                 // result rows as JSON text (this page's)
+  std::vector<std::string> leaves;  // encoded leaves, for export (this page's)
+  std::string checkpoint;           // export: the head the export commits to (first page)
+  std::string public_key;           // verifier key string
+  uint64_t next = 0;                // `from` of the next page
+  bool more = false;                // another page follows
   template <class A>
   void serialize(A& ar) {
-    ar(json, leaves, checkpoint, public_key);
+    ar(json, leaves, checkpoint, public_key, next, more);
   }
 };
 

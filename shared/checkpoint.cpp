@@ -232,4 +232,35 @@ Result<VerifierKey> ParseVerifierKey(std::string_view text) {
   return VerifierKey{std::string(name), KeyHashFromBytes(*hash), *key};
 }
 
+Result<VerifierKey> ParseLogKeyFile(std::string_view text, std::string_view note) {
+  constexpr std::string_view kPemBegin = "-----BEGIN PUBLIC KEY-----";
+  const size_t pem_at = text.find(kPemBegin);
+  if (pem_at != 0) {
+    // The verifier key string first; a PEM after it must be the same key.
+    Result<VerifierKey> vkey = ParseVerifierKey(text.substr(0, text.find('\n')));
+    if (!vkey.ok() || pem_at == std::string_view::npos) return vkey;
+    Result<VerifyingKey> pem = VerifyingKey::FromPem(text.substr(pem_at));
+    if (!pem.ok() || pem->Raw() != vkey->key.Raw())
+      return Status::InvalidArgument("log key: the PEM is not the key of line 1");
+    return vkey;
+  }
+  Result<VerifyingKey> key = VerifyingKey::FromPem(text);
+  if (!key.ok()) return Status::InvalidArgument("log key: malformed PEM public key");
+  Result<SplitNote> split = Split(note);
+  if (!split.ok()) return split.status();
+  const std::string raw = key->Raw();
+  for (std::string_view line : split->sig_lines) {
+    if (line.substr(0, kSigPrefix.size()) != kSigPrefix) continue;
+    line.remove_prefix(kSigPrefix.size());
+    const size_t space = line.find(' ');
+    if (space == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, space);
+    Result<std::string> blob = Base64Decode(line.substr(space + 1));
+    if (!IsValidKeyName(name) || !blob.ok() || blob->size() < 4) continue;
+    const uint32_t hash = Ed25519KeyHash(name, raw);
+    if (KeyHashFromBytes(*blob) == hash) return VerifierKey{std::string(name), hash, *key};
+  }
+  return Status::InvalidArgument("log key: the checkpoint carries no signature by this key");
+}
+
 }  // namespace rectify

@@ -70,4 +70,12 @@ struct VerifierKey {
 // Parses and checks a verifier key string (the hash must match name and key).
 Result<VerifierKey> ParseVerifierKey(std::string_view text);
 
+// A published log key file in either form (docs/audit-log.md §4): the
+// verifier key string on line 1 (optionally followed by the PEM of the same
+// key, as an export's log.pub), or a PEM SubjectPublicKeyInfo alone (the
+// district's DIR/log.pub written by `rectifyd init`). A PEM names no key, so
+// the name is taken from the signature line of `note` (a signed checkpoint)
+// whose key hash matches the key. InvalidArgument names what is wrong.
+Result<VerifierKey> ParseLogKeyFile(std::string_view text, std::string_view note);
+
 }  // namespace rectify

@@ -4,6 +4,7 @@
 
 #include "shared/date.h"
 #include "shared/domain.h"
+#include "shared/limits.h"
 
 namespace rectify {
 
@@ -43,6 +44,8 @@ Status CheckFieldValue(std::string_view entity, const FieldDef& def, const Value
     return Status::OK();
   }
   if (is_int) return Status::InvalidArgument(where + " must be text, got " + Shown(v));
+  // Every value fits the protocol by construction (docs/protocol.md "Limits").
+  if (auto too_large = TextFieldTooLarge(where, v)) return Status::InvalidArgument(*too_large);
   if (const char* rule = TextRule(def.type, std::get<std::string>(v))) {
     // Status and kind name the value first: "unknown status 'x'" is what users search for.
     if (def.type == FieldType::kStatus || def.type == FieldType::kKind)

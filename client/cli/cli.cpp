@@ -2,16 +2,17 @@
 
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
-#include "client/sync/bundle.h"
 #include "client/cli/cli_audit.h"
 #include "client/cli/cli_commands.h"
 #include "client/cli/cli_context.h"
 #include "client/cli/cli_evidence.h"
 #include "client/cli/cli_sync.h"
 #include "client/ledger/ledger.h"
+#include "client/sync/bundle.h"
 
 namespace rectify {
 
@@ -55,6 +56,12 @@ std::string UnknownCommand(const CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
+bool WantsJson(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--json") return true;
+  return false;
+}
+
 int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   CliContext ctx;
   ctx.out = &out;
@@ -81,10 +88,13 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     // CLI11 signals --help as a "successful" ParseError with exit code 0.
     if (e.get_exit_code() == 0) return app.exit(e, out, err);
     std::string unknown = UnknownCommand(app, argc, argv);
-    if (!unknown.empty())
-      err << "rectify: error: unknown command '" << unknown << "'\n";
-    else
-      err << "rectify: error: " << e.what() << "\n";
+    const std::string message =
+        unknown.empty() ? std::string(e.what()) : "unknown command '" + unknown + "'";
+    if (ctx.json || WantsJson(argc, argv)) {
+      err << JsonError("usage", message + "; run with --help for more information", 2) << "\n";
+      return 2;
+    }
+    err << "rectify: error: " << message << "\n";
     err << "Run with --help for more information.\n";
     return 2;
   }

@@ -8,6 +8,7 @@
 
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 
 #include <CLI/CLI.hpp>
 
@@ -28,12 +29,16 @@ namespace {
 struct AuditArgs {
   std::string server, identity, school, since, arg, out_dir, key_file;
   int64_t seq = 0;
+  uint64_t page_bytes = 0;  // 0: the server's page size
 };
 
 void AddTargetOptions(CLI::App* cmd, AuditArgs& a) {
   cmd->add_option("--server", a.server, "HOST:PORT of rectifyd (default: the one sync remembers)");
   cmd->add_option("--identity", a.identity, "identity directory (default: the one sync remembers)");
   cmd->add_option("--school", a.school, "the school whose log to read (auditors)");
+  // Hidden (an empty group): smaller answer pages, so tests page a small log.
+  cmd->add_option("--page-bytes", a.page_bytes, "bytes per answer page (default: the server's)")
+      ->group("");
 }
 
 // "2024-03-01" (local midnight, UTC+8 as the server), or "7d"/"12h" ago.
@@ -59,7 +64,7 @@ Result<protocol::AuditResponse> Query(CliContext& ctx, const AuditArgs& a, const
   if (!l.ok()) return l.status();
   auto target = ResolveSyncTarget(**l, a.server, a.identity, a.school);
   if (!target.ok()) return target.status();
-  return RunAuditQuery(*target, kind, a.arg, since_ms);
+  return RunAuditQuery(*target, kind, a.arg, since_ms, a.page_bytes);
 }
 
 std::string TimeText(int64_t ms) {
@@ -110,9 +115,10 @@ void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   if (kind == "as_of") {
     *ctx.out << "ledger as of " << j.value("date", "") << " (server time before "
              << TimeText(j.value("cutoff_ms", int64_t{0})) << ")\n";
-    for (const auto& [status, n] :
-         j.value("problem_status_counts", nlohmann::json::object()).items())
-      *ctx.out << "  " << status << ": " << n << "\n";
+    // Bound to a name: iterating items() of the temporary value() returns
+    // would walk a destroyed object (issue 11, defect 1).
+    const nlohmann::json counts = j.value("problem_status_counts", nlohmann::json::object());
+    for (const auto& [status, n] : counts.items()) *ctx.out << "  " << status << ": " << n << "\n";
     *ctx.out << "rows: " << j.value("rows", nlohmann::json::array()).size()
              << " (use --json for every field)\n";
     return;
@@ -127,31 +133,50 @@ void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   PrintRows(ctx, j);
 }
 
-Status WriteFileMode(const std::string& path, const std::string& bytes) {
-  return WriteOutputFile(path, bytes);
-}
-
+// The export arrives in pages (docs/protocol.md "Limits"): each page's leaves
+// are appended to DIR/leaves.jsonl.partial as they come, the whole is
+// verified, and only then renamed to leaves.jsonl next to its checkpoint and
+// key (docs/audit-log.md §4).
 void RunExport(CliContext& ctx, const AuditArgs& a) {
   if (a.out_dir.empty()) return ctx.Fail("give --out DIR");
-  auto resp = Query(ctx, a, "export", 0);
-  if (!resp.ok()) return ctx.Fail(resp.status().Annotate("audit export"));
-  auto vkey = ParseVerifierKey(resp->public_key);
-  if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate("server's verifier key"));
-  // Verify before writing: an export we cannot verify is not worth keeping.
-  Checkpoint cp;
-  Status ok = VerifyExport(resp->leaves, resp->checkpoint, vkey->name, vkey->key, {}, &cp);
-  if (!ok.ok()) return ctx.Fail(ok.Annotate("the server's export does not verify"));
+  auto l = ctx.ledger();
+  if (!l.ok()) return ctx.Fail(l.status());
+  auto target = ResolveSyncTarget(**l, a.server, a.identity, a.school);
+  if (!target.ok()) return ctx.Fail(target.status());
   std::error_code ec;
   std::filesystem::create_directories(a.out_dir, ec);
   if (ec) return ctx.Fail("cannot create " + a.out_dir + ": " + ec.message());
-  Status st = WriteFileMode(a.out_dir + "/leaves.jsonl", JoinLeavesJsonl(resp->leaves));
-  if (st.ok()) st = WriteFileMode(a.out_dir + "/checkpoint", resp->checkpoint);
-  if (st.ok())
-    st = WriteFileMode(a.out_dir + "/log.pub", resp->public_key + "\n" + vkey->key.ToPem());
+  const std::string partial = a.out_dir + "/leaves.jsonl.partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) return ctx.Fail("cannot write " + partial);
+  std::string checkpoint, public_key;
+  uint64_t pages = 0;
+  Status fetched = FetchAuditExport(*target, a.page_bytes, [&](const protocol::AuditResponse& p) {
+    if (pages++ == 0) checkpoint = p.checkpoint, public_key = p.public_key;
+    for (const auto& leaf : p.leaves) out << leaf << '\n';
+    return out ? Status::OK() : Status::IOError("writing " + partial);
+  });
+  out.close();
+  if (!fetched.ok()) return ctx.Fail(fetched.Annotate("audit export"));
+  auto vkey = ParseVerifierKey(public_key);
+  if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate("server's verifier key"));
+  auto written = ReadFileBytes(partial);
+  if (!written.ok()) return ctx.Fail(written.status());
+  auto leaves = SplitLeavesJsonl(*written);
+  if (!leaves.ok()) return ctx.Fail(leaves.status().Annotate(partial));
+  // Verify before keeping: an export we cannot verify is not worth keeping.
+  Checkpoint cp;
+  Status ok = VerifyExport(*leaves, checkpoint, vkey->name, vkey->key, {}, &cp);
+  if (!ok.ok()) return ctx.Fail(ok.Annotate("the server's export does not verify"));
+  Status st = WriteOutputFile(a.out_dir + "/checkpoint", checkpoint);
+  if (st.ok()) st = WriteOutputFile(a.out_dir + "/log.pub", public_key + "\n" + vkey->key.ToPem());
+  std::filesystem::rename(partial, a.out_dir + "/leaves.jsonl", ec);
+  if (st.ok() && ec) st = Status::IOError("renaming " + partial + ": " + ec.message());
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json)
     return PrintJson(ctx, {{"dir", a.out_dir},
                            {"leaves", cp.size},
+                           {"pages", pages},
                            {"origin", cp.origin},
                            {"root", HashToHex(cp.root)}});
   *ctx.out << "exported " << cp.size << " leaves of " << cp.origin << " to " << a.out_dir
@@ -167,7 +192,8 @@ void RunVerify(CliContext& ctx, const AuditArgs& a) {
   const std::string key_path = a.key_file.empty() ? dir + "/log.pub" : a.key_file;
   auto key_text = ReadFileBytes(key_path);
   if (!key_text.ok()) return ctx.Fail(key_text.status());
-  auto vkey = ParseVerifierKey(key_text->substr(0, key_text->find('\n')));
+  // Either form: the export's log.pub or the district's PEM (issue 11, defect 5).
+  auto vkey = ParseLogKeyFile(*key_text, *note);
   if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate(key_path));
   if (a.key_file.empty())
     ctx.Warn(

@@ -1,17 +1,15 @@
 // `rectify bundle export|import`: sync by USB stick (docs/bundles.md).
 #include <CLI/CLI.hpp>
 
-#include "client/sync/bundle.h"
 #include "client/cli/cli_commands.h"
 #include "client/cli/cli_context.h"
 #include "client/cli/cli_util.h"
+#include "client/sync/bundle.h"
+#include "client/sync/sync_runner.h"
 
 namespace rectify {
 
 namespace {
-
-// The same meta key `rectify sync --identity` remembers.
-constexpr const char* kMetaIdentity = "sync.identity";
 
 struct BundleArgs {
   std::string file, identity;
@@ -19,11 +17,10 @@ struct BundleArgs {
   uint64_t max_evidence_mb = 512;
 };
 
+// The flag, else the identity the ledger remembers (the bundle operations
+// store it once they succeeded with it).
 Result<std::string> IdentityDir(Ledger& ledger, const std::string& flag) {
-  if (!flag.empty()) {
-    RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaIdentity, flag));
-    return flag;
-  }
+  if (!flag.empty()) return flag;
   std::string dir = ledger.GetMeta(kMetaIdentity).value_or("");
   if (dir.empty()) return Status::InvalidArgument("no identity: give --identity DIR once");
   return dir;

@@ -2,6 +2,10 @@
 
 #include <ctime>
 
+#include <nlohmann/json.hpp>
+
+#include "client/cli/cli.h"
+
 namespace rectify {
 
 CliContext::CliContext() = default;
@@ -38,13 +42,29 @@ std::string CliContext::Today() const {
   return buf;
 }
 
-void CliContext::Fail(const Status& status) { Fail(status.message()); }
-
-void CliContext::Fail(const std::string& message) {
-  *err << "rectify: error: " << message << "\n";
+void CliContext::Fail(const Status& status) {
+  if (json) {
+    *err << JsonError(CodeName(status.code()), status.message(), 1) << "\n";
+  } else {
+    *err << "rectify: error: " << status.message() << "\n";
+  }
   exit_code = 1;
 }
 
-void CliContext::Warn(const std::string& message) { *err << "warning: " << message << "\n"; }
+void CliContext::Fail(const std::string& message) { Fail(Status::InvalidArgument(message)); }
+
+void CliContext::Warn(const std::string& message) {
+  if (json)
+    *err << nlohmann::json{{"warning", message}}.dump(-1, ' ', false,
+                                                      nlohmann::json::error_handler_t::replace)
+         << "\n";
+  else
+    *err << "warning: " << message << "\n";
+}
+
+std::string JsonError(const std::string& code, const std::string& message, int exit_code) {
+  return nlohmann::json{{"error", message}, {"code", code}, {"exit", exit_code}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace rectify

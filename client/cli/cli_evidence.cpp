@@ -9,8 +9,8 @@
 #include "client/cli/cli_progress.h"
 #include "client/cli/cli_sync.h"
 #include "client/cli/cli_util.h"
-#include "client/sync/evidence_sync.h"
 #include "client/ledger/id_source.h"
+#include "client/sync/evidence_sync.h"
 
 namespace rectify {
 
@@ -102,7 +102,8 @@ nlohmann::json ReportJson(const EvidenceSyncReport& r) {
           {"uploaded", r.uploaded},
           {"bytes_uploaded", r.bytes_uploaded},
           {"chunks", r.chunks},
-          {"connections", r.connections}};
+          {"connections", r.connections},
+          {"held_by_server", r.held_by_server}};
 }
 
 void RunAdd(CliContext& ctx, const EvidenceArgs& a) {
@@ -168,11 +169,15 @@ void RunList(CliContext& ctx, const EvidenceArgs& a) {
   if (ctx.json) PrintJson(ctx, arr);
 }
 
-// ID, full hash or a unique hash prefix of at least 8 digits -> row.
+// ID, full hash, or a unique prefix of at least 8 characters of either (as
+// `evidence list` shows them) -> row.
 Result<EvidenceRow> FindRow(Ledger& ledger, const std::string& ref) {
   std::vector<EvidenceRow> hits;
+  const auto prefix_of = [&](const std::string& full) {
+    return ref.size() >= 8 && full.rfind(ref, 0) == 0;
+  };
   for (auto& e : ListEvidenceRows(ledger)) {
-    if (e.id == ref || e.sha256 == ref || (ref.size() >= 8 && e.sha256.rfind(ref, 0) == 0))
+    if (e.id == ref || e.sha256 == ref || prefix_of(e.sha256) || prefix_of(e.id))
       hits.push_back(std::move(e));
   }
   if (hits.empty()) return Status::NotFound("no evidence " + ref);
@@ -231,18 +236,23 @@ void AddTarget(CLI::App* cmd, EvidenceArgs& a) {
 
 }  // namespace
 
-void SyncEvidenceAfterSync(CliContext& ctx, Ledger& ledger, const SyncTarget& target) {
+nlohmann::json SyncEvidenceAfterSync(CliContext& ctx, Ledger& ledger, const SyncTarget& target) {
   LocalEvidenceStore store(LocalEvidenceStore::DirFor(ctx.db_path));
   StopSignalScope signals;
   auto report = SyncEvidence(ledger, store, target, SyncOptions(ctx, "upload"));
-  if (!report.ok())
-    return ctx.Warn("evidence upload incomplete (" + report.status().ToString() +
-                    "); the next sync resumes it");
-  if (report->referenced == 0) return;
-  *ctx.err << "evidence: " << report->uploaded << " uploaded (" << report->bytes_uploaded
-           << " bytes), " << report->already_on_server << " already on the server";
-  if (report->connections > 1) *ctx.err << "; " << report->connections << " connections";
-  *ctx.err << "\n";
+  if (!report.ok()) {
+    ctx.Warn("evidence upload incomplete (" + report.status().ToString() +
+             "); the next sync resumes it");
+    return {{"error", report.status().ToString()}};
+  }
+  // Quiet when nothing moved; the numbers are always in `--json`.
+  if (!ctx.json && report->uploaded > 0) {
+    *ctx.err << "evidence: " << report->uploaded << " uploaded (" << report->bytes_uploaded
+             << " bytes), " << report->already_on_server << " already on the server";
+    if (report->connections > 1) *ctx.err << "; " << report->connections << " connections";
+    *ctx.err << "\n";
+  }
+  return ReportJson(*report);
 }
 
 void AddEvidenceCommands(CLI::App& app, CliContext& ctx) {

@@ -4,13 +4,13 @@
 
 #include "client/cli/cli_commands.h"
 #include "client/cli/cli_util.h"
+#include "client/sync/sync_runner.h"
 
 namespace rectify {
 
 namespace {
 
-// Written by the sync client (cli_sync.cpp) after a successful sync: epoch milliseconds.
-constexpr const char* kMetaLastSync = "sync.last_ok_ms";
+// kMetaLastSync: written by RunSyncOnce after a successful sync (epoch ms).
 constexpr const char* kMetaHalted = "sync.halted";
 
 // Epoch milliseconds -> local "YYYY-MM-DD HH:MM:SS"; empty when unset or garbled.

@@ -22,11 +22,6 @@ namespace rectify {
 
 namespace {
 
-constexpr const char* kMetaServer = "sync.server";
-constexpr const char* kMetaIdentity = "sync.identity";
-constexpr const char* kMetaSchool = "sync.school";
-constexpr const char* kMetaLastSync = "sync.last_ok_ms";
-
 std::atomic<bool> g_stop{false};
 extern "C" void OnStopSignal(int) { g_stop = true; }
 
@@ -41,7 +36,8 @@ struct SyncArgs {
 // retries and `--every` rounds.
 struct LinkState {
   AdaptiveSize push, pull;
-  int failures = 0;  // consecutive failed attempts without progress (backoff exponent)
+  int failures = 0;         // consecutive failed attempts without progress (backoff exponent)
+  nlohmann::json evidence;  // the evidence report of the last successful sync
   std::mt19937_64 rng{std::random_device{}()};
   explicit LinkState(size_t max_batch) {
     push.max = max_batch;
@@ -57,37 +53,26 @@ bool IsTransportFailure(const Status& st) {
   return st.code() == Status::Code::kUnavailable || st.code() == Status::Code::kIOError;
 }
 
-nlohmann::json SummaryJson(const SyncRun& run) {
+nlohmann::json SummaryJson(const SyncRun& run, const nlohmann::json& evidence) {
   const auto& s = run.summary;
-  return {{"pushed", s.pushed},
-          {"applied", s.applied},
-          {"superseded", s.superseded},
-          {"rejected", s.rejected},
-          {"pulled", s.pulled},
-          {"conflicts", s.conflicts},
-          {"batches", s.batches},
-          {"tree_size", s.tree_size},
-          {"rejections", s.rejections},
-          {"bytes_sent", run.bytes_sent},
-          {"bytes_received", run.bytes_received},
-          {"millis", run.millis}};
+  return {{"pushed", s.pushed},           {"applied", s.applied},
+          {"superseded", s.superseded},   {"replayed", s.replayed},
+          {"rejected", s.rejected},       {"pulled", s.pulled},
+          {"conflicts", s.conflicts},     {"batches", s.batches},
+          {"tree_size", s.tree_size},     {"rejections", s.rejections},
+          {"bytes_sent", run.bytes_sent}, {"bytes_received", run.bytes_received},
+          {"millis", run.millis},         {"evidence", evidence}};
 }
 
-void PrintSummary(CliContext& ctx, const SyncRun& run) {
-  if (ctx.json) return PrintJson(ctx, SummaryJson(run));
+void PrintSummary(CliContext& ctx, const SyncRun& run, const nlohmann::json& evidence) {
+  if (ctx.json) return PrintJson(ctx, SummaryJson(run, evidence));
   const auto& s = run.summary;
   *ctx.out << "synced: pushed " << s.pushed << " (applied " << s.applied << ", superseded "
-           << s.superseded << ", rejected " << s.rejected << "), pulled " << s.pulled
-           << ", conflicts " << s.conflicts << "; audit log verified at size " << s.tree_size
-           << "\n";
+           << s.superseded << ", rejected " << s.rejected;
+  if (s.replayed > 0) *ctx.out << ", already held by the server " << s.replayed;
+  *ctx.out << "), pulled " << s.pulled << ", conflicts " << s.conflicts
+           << "; audit log verified at size " << s.tree_size << "\n";
   for (const auto& r : s.rejections) *ctx.out << "  rejected: " << r << "\n";
-}
-
-Status Remember(Ledger& ledger, const SyncArgs& a) {
-  if (!a.server.empty()) RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaServer, a.server));
-  if (!a.identity.empty()) RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaIdentity, a.identity));
-  if (!a.school.empty()) RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaSchool, a.school));
-  return Status::OK();
 }
 
 Result<SyncRun> SyncOnce(CliContext& ctx, Ledger& ledger, const SyncTarget& t, const SyncArgs& a,
@@ -99,9 +84,7 @@ Result<SyncRun> SyncOnce(CliContext& ctx, Ledger& ledger, const SyncTarget& t, c
   opts.channel.io_timeout_ms = a.io_timeout_ms;
   opts.progress = ProgressBar(ctx);
   auto run = RunSyncOnce(ledger, t, opts, SystemClock::Instance());
-  if (run.ok())
-    (void)ledger.SetMeta(kMetaLastSync, std::to_string(SystemClock::Instance().NowMillis()));
-  if (run.ok()) SyncEvidenceAfterSync(ctx, ledger, t);  // docs/evidence.md
+  if (run.ok()) link.evidence = SyncEvidenceAfterSync(ctx, ledger, t);  // docs/evidence.md
   return run;
 }
 
@@ -140,7 +123,6 @@ void RunSync(CliContext& ctx, const SyncArgs& a) {
   Ledger& ledger = **l;
   auto target = ResolveSyncTarget(ledger, a.server, a.identity, a.school);
   if (!target.ok()) return ctx.Fail(target.status());
-  if (Status st = Remember(ledger, a); !st.ok()) return ctx.Fail(st);
   LinkState link(a.batch);
   if (a.every.empty()) {
     if (a.retries > 0) {
@@ -149,7 +131,7 @@ void RunSync(CliContext& ctx, const SyncArgs& a) {
     }
     auto run = SyncWithRetries(ctx, ledger, *target, a, link);
     if (!run.ok()) return ctx.Fail(run.status().Annotate("sync"));
-    return PrintSummary(ctx, *run);
+    return PrintSummary(ctx, *run, link.evidence);
   }
   auto period = ParseDuration(a.every);
   if (!period.ok()) return ctx.Fail(period.status().Annotate("--every"));
@@ -158,7 +140,7 @@ void RunSync(CliContext& ctx, const SyncArgs& a) {
   while (!g_stop) {
     auto run = SyncWithRetries(ctx, ledger, *target, a, link);
     if (run.ok()) {
-      PrintSummary(ctx, *run);
+      PrintSummary(ctx, *run, link.evidence);
       SleepInterruptibly(*period);
       continue;
     }
@@ -264,22 +246,6 @@ void RunResolve(CliContext& ctx, int64_t id, const std::string& keep) {
 }
 
 }  // namespace
-
-Result<SyncTarget> ResolveSyncTarget(Ledger& ledger, const std::string& server_flag,
-                                     const std::string& identity_flag,
-                                     const std::string& school_flag) {
-  SyncTarget t;
-  std::string server = server_flag.empty() ? ledger.GetMeta(kMetaServer).value_or("") : server_flag;
-  t.identity_dir =
-      identity_flag.empty() ? ledger.GetMeta(kMetaIdentity).value_or("") : identity_flag;
-  t.school_id = school_flag.empty() ? ledger.GetMeta(kMetaSchool).value_or("") : school_flag;
-  if (t.school_id.empty() && ledger.role() == Role::kAuditor) t.school_id = ledger.school_id();
-  if (server.empty()) return Status::InvalidArgument("no server: give --server HOST:PORT once");
-  if (t.identity_dir.empty())
-    return Status::InvalidArgument("no identity: give --identity DIR once");
-  RECTIFY_RETURN_IF_ERROR(ParseServerAddress(server, &t));
-  return t;
-}
 
 void AddSyncCommands(CLI::App& app, CliContext& ctx) {
   auto args = std::make_shared<SyncArgs>();

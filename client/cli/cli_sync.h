@@ -18,10 +18,4 @@ struct CliContext;
 // Registers the sync subcommands on `app`. `ctx` must outlive `app`.
 void AddSyncCommands(CLI::App& app, CliContext& ctx);
 
-// The server, identity and school to talk to: each flag if given, else what
-// the ledger remembers from an earlier `rectify sync`.
-Result<SyncTarget> ResolveSyncTarget(Ledger& ledger, const std::string& server_flag,
-                                     const std::string& identity_flag,
-                                     const std::string& school_flag);
-
 }  // namespace rectify

@@ -9,6 +9,7 @@
 #include "client/ledger/ledger_internal.h"
 #include "client/ledger/ledger_schema.h"
 #include "shared/field_value.h"
+#include "shared/limits.h"
 #include "shared/schema.h"
 
 namespace rectify {
@@ -319,6 +320,7 @@ Status Ledger::EditInTx(std::string_view entity, const std::string& row_id, Fiel
     op.fields.push_back(FieldChange{name, value, *base});
     changed[name] = FieldState{value, op.stamp(), author};
   }
+  if (auto too_large = OpTooLarge(op)) return Status::InvalidArgument(*too_large);
   RECTIFY_RETURN_IF_ERROR(SetViewFields(*db_, *def, row_id, school_id_, changed));
   auto ins = db_->Prepare(
       "INSERT INTO outbox(device_seq, entity, row_id, op, state) VALUES(?1, ?2, ?3, ?4, "

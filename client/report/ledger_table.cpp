@@ -7,6 +7,7 @@
 
 #include "shared/date.h"
 #include "shared/domain.h"
+#include "shared/limits.h"
 
 namespace rectify {
 
@@ -257,6 +258,10 @@ Status LedgerTableReader::FieldError(int line, int column, const std::string& me
 
 Status LedgerTableReader::SetField(int line, int column, Column c, const std::string& value,
                                    ImportRow* row) {
+  // Every cell becomes one field of one op: refused here, with its position,
+  // before anything is imported (docs/protocol.md "Limits").
+  if (auto too_large = TextFieldTooLarge("cell", Value{value}))
+    return FieldError(line, column, *too_large);
   switch (c) {
     case Column::kNumber:
       if (!AllDigits(value) || value.size() > 6 || std::stoi(value) == 0)

@@ -8,9 +8,11 @@
 #include "client/sync/evidence_sync.h"
 #include "client/sync/identity.h"
 #include "client/sync/ledger_sync_store.h"
+#include "client/sync/sync_runner.h"
 #include "protocol/messages.h"
 #include "shared/bundle_format.h"
 #include "shared/checkpoint.h"
+#include "shared/role.h"
 
 namespace rectify {
 
@@ -23,6 +25,7 @@ Status MatchIdentity(Ledger& ledger, const protocol::PeerIdentity& id,
   if (ParseRole(id.role) == Role::kSchool && id.school_id != bundle_school)
     return Status::PermissionDenied("the bundle is for school '" + bundle_school +
                                     "' but this device belongs to school '" + id.school_id + "'");
+  RECTIFY_RETURN_IF_ERROR(CheckIdentityFitsLedger(ledger, id, bundle_school));
   if (ledger.school_id().empty()) return ledger.SetIdentity(bundle_school, id.role);
   if (ledger.school_id() != bundle_school)
     return Status::PermissionDenied("the bundle is for school '" + bundle_school +
@@ -163,10 +166,8 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
     return Status::FailedPrecondition("the ledger has no school yet: nothing to export");
   auto id = LoadIdentity(identity_dir);
   if (!id.ok()) return id.status();
-  if (ParseRole(id->role) == Role::kSchool && id->school_id != ledger.school_id())
-    return Status::PermissionDenied("this ledger is school '" + ledger.school_id() +
-                                    "' but the identity in " + identity_dir + " is for school '" +
-                                    id->school_id + "'");
+  RECTIFY_RETURN_IF_ERROR(CheckIdentityFitsLedger(ledger, *id, ledger.school_id())
+                              .Annotate("the identity in " + identity_dir));
   const IdentityFiles files = IdentityFilesIn(identity_dir);
   auto cert = ReadFileBytes(files.cert_file);
   if (!cert.ok()) return cert.status();
@@ -198,6 +199,8 @@ Result<std::string> ExportSchoolBundle(Ledger& ledger, const std::string& identi
   b.signer_cert_pem = *cert;
   auto sealed = SealBundle(b, *key);
   if (!sealed.ok()) return sealed.status().Annotate(identity_dir);
+  // Remembered only now that the identity has proved usable (as for sync).
+  RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaIdentity, identity_dir));
   if (summary) *summary = std::move(s);
   return sealed;
 }
@@ -238,6 +241,7 @@ Result<DistrictImportSummary> ImportDistrictBundle(Ledger& ledger, const std::st
   s.cursor_after = ledger.pull_cursor();
   if (evidence)
     RECTIFY_RETURN_IF_ERROR(StoreDistrictEvidence(ledger, *evidence, bundle.contents.evidence, &s));
+  RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaIdentity, identity_dir));
   return s;
 }
 

@@ -77,6 +77,27 @@ Status DriveWithReconnects(
   }
 }
 
+// Which of `hashes` the server holds complete, recorded as uploaded. Only
+// informative: a failure leaves them unknown until the next sync.
+void AskServerAbout(Ledger& ledger, const SyncTarget& target, const EvidenceSyncOptions& options,
+                    const std::vector<std::string>& hashes, EvidenceSyncReport* report) {
+  std::vector<uint8_t> complete;
+  Status st = DriveWithReconnects(
+      target, options,
+      [&] {
+        return protocol::EvidenceSession::Query(target.school_id, hashes, SessionOptions(options));
+      },
+      [&](const protocol::EvidenceSession& session) {
+        if (session.stats().state.complete.size() == hashes.size())
+          complete = session.stats().state.complete;
+      });
+  if (!st.ok()) return;
+  for (size_t i = 0; i < complete.size(); ++i) {
+    if (!complete[i]) continue;
+    if (ledger.SetMeta(EvidenceUploadedKey(hashes[i]), "1").ok()) ++report->held_by_server;
+  }
+}
+
 }  // namespace
 
 std::string EvidenceUploadedKey(const std::string& sha256) { return "evidence.uploaded." + sha256; }
@@ -108,10 +129,14 @@ Result<EvidenceSyncReport> SyncEvidence(Ledger& ledger, const LocalEvidenceStore
   EvidenceSyncReport report;
   std::set<std::string> seen;
   std::vector<protocol::EvidenceUpload> uploads;
+  std::vector<std::string> elsewhere;  // not here and not known to be on the server
   for (const auto& row : ListEvidenceRows(ledger)) {
     if (row.sha256.empty() || !seen.insert(row.sha256).second) continue;
     ++report.referenced;
-    if (!store.Has(row.sha256) || row.size <= 0) continue;
+    if (!store.Has(row.sha256) || row.size <= 0) {
+      if (!ledger.GetMeta(EvidenceUploadedKey(row.sha256))) elsewhere.push_back(row.sha256);
+      continue;
+    }
     ++report.local;
     if (ledger.GetMeta(EvidenceUploadedKey(row.sha256))) {
       ++report.already_on_server;  // known from an earlier run: no need to ask
@@ -122,6 +147,7 @@ Result<EvidenceSyncReport> SyncEvidence(Ledger& ledger, const LocalEvidenceStore
         {sha, static_cast<uint64_t>(row.size),
          [&store, sha](uint64_t offset, uint32_t len) { return store.Read(sha, offset, len); }});
   }
+  if (!elsewhere.empty()) AskServerAbout(ledger, target, options, elsewhere, &report);
   if (uploads.empty()) return report;
   bool first = true;
   Status st = DriveWithReconnects(

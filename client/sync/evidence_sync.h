@@ -50,6 +50,9 @@ struct EvidenceSyncReport {
   uint64_t uploaded = 0;           // completed by this run
   uint64_t bytes_uploaded = 0, chunks = 0;
   uint64_t connections = 0;  // sessions opened (reconnects after cuts included)
+  // Files this device does not hold, found complete on the server (uploaded
+  // by another device): recorded like an upload, so `evidence list` says so.
+  uint64_t held_by_server = 0;
 };
 
 // Ledger meta key set once the server is known to hold the blob completely.

@@ -35,9 +35,14 @@ LedgerSyncStore::LedgerSyncStore(Ledger& ledger, std::string log_key_name,
 std::string LedgerSyncStore::SchoolId() { return ledger_.school_id(); }
 
 Status LedgerSyncStore::AdoptIdentity(const protocol::HelloAck& ack) {
-  // An auditor ledger keeps role auditor; a school ledger takes its school
-  // from the certificate the first time it syncs.
+  // A new ledger takes its school and role from the certificate the first
+  // time it syncs; afterwards both are fixed and a session of another school
+  // or role is refused before anything is written (issue 11, defect 4).
   if (ledger_.school_id() == ack.school_id && RoleName(ledger_.role()) == ack.role) return Status::OK();
+  if (!ledger_.school_id().empty())
+    return Status::PermissionDenied("this ledger is " + std::string(RoleName(ledger_.role())) + " ledger of school '" +
+                                    ledger_.school_id() + "'; the server's session is " + ack.role +
+                                    " of school '" + ack.school_id + "'; nothing was changed");
   return ledger_.SetIdentity(ack.school_id, ack.role);
 }
 

@@ -7,18 +7,67 @@
 
 #include "client/sync/identity.h"
 #include "client/sync/ledger_sync_store.h"
-#include "shared/host_port.h"
 #include "shared/checkpoint.h"
+#include "shared/host_port.h"
+#include "shared/role.h"
 
 namespace rectify {
 
-namespace {}  // namespace
+namespace {
+
+// Stores what a successful sync used, in one step each (docs/cli.md "Sync").
+Status RememberSyncTarget(Ledger& ledger, const SyncTarget& target,
+                          const protocol::PeerIdentity& identity, int64_t now_ms) {
+  if (!target.server.empty()) RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaServer, target.server));
+  RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaIdentity, target.identity_dir));
+  if (identity.role == RoleName(Role::kAuditor) && !target.school_id.empty())
+    RECTIFY_RETURN_IF_ERROR(ledger.SetMeta(kMetaSchool, target.school_id));
+  return ledger.SetMeta(kMetaLastSync, std::to_string(now_ms));
+}
+
+}  // namespace
 
 Status ParseServerAddress(const std::string& text, SyncTarget* target) {
   auto hp = ParseHostPort(text);
   if (!hp.ok()) return hp.status().Annotate("server address");
+  target->server = text;
   target->host = hp->host;
   target->port = hp->port;
+  return Status::OK();
+}
+
+Result<SyncTarget> ResolveSyncTarget(Ledger& ledger, const std::string& server_flag,
+                                     const std::string& identity_flag,
+                                     const std::string& school_flag) {
+  SyncTarget t;
+  std::string server = server_flag.empty() ? ledger.GetMeta(kMetaServer).value_or("") : server_flag;
+  t.identity_dir =
+      identity_flag.empty() ? ledger.GetMeta(kMetaIdentity).value_or("") : identity_flag;
+  t.school_id = school_flag.empty() ? ledger.GetMeta(kMetaSchool).value_or("") : school_flag;
+  if (t.school_id.empty() && ledger.role() == Role::kAuditor) t.school_id = ledger.school_id();
+  if (server.empty()) return Status::InvalidArgument("no server: give --server HOST:PORT once");
+  if (t.identity_dir.empty())
+    return Status::InvalidArgument("no identity: give --identity DIR once");
+  RECTIFY_RETURN_IF_ERROR(ParseServerAddress(server, &t));
+  return t;
+}
+
+Status CheckIdentityFitsLedger(const Ledger& ledger, const protocol::PeerIdentity& identity,
+                               const std::string& school) {
+  if (ledger.school_id().empty()) return Status::OK();  // a new ledger: the first sync decides
+  if (identity.role != RoleName(ledger.role()))
+    return Status::PermissionDenied(
+        std::string("this ledger is ") +
+        (ledger.role() == Role::kAuditor ? "an auditor's" : "a school's") + " ledger (school '" +
+        ledger.school_id() + "') but the identity is " +
+        (identity.role == RoleName(Role::kAuditor) ? "an auditor's" : "a school device's") +
+        "; use a ledger of its own for it (--db NEW.db); nothing was changed");
+  const std::string wanted = identity.role == RoleName(Role::kAuditor) ? school : identity.school_id;
+  if (!wanted.empty() && wanted != ledger.school_id())
+    return Status::PermissionDenied("this ledger is school '" + ledger.school_id() + "', not '" +
+                                    wanted +
+                                    "'; use a ledger of its own for it (--db NEW.db); nothing "
+                                    "was changed");
   return Status::OK();
 }
 
@@ -26,14 +75,11 @@ Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const Sync
                             const Clock& clock) {
   auto identity = LoadIdentity(target.identity_dir);
   if (!identity.ok()) return identity.status();
-  if (identity->role == "school" && !ledger.school_id().empty() &&
-      identity->school_id != ledger.school_id())
-    return Status::PermissionDenied("this ledger is school '" + ledger.school_id() +
-                                    "' but the identity in " + target.identity_dir +
-                                    " is for school '" + identity->school_id + "'");
   std::string school = target.school_id;
-  if (identity->role == "auditor" && school.empty()) school = ledger.school_id();
-  if (identity->role == "auditor" && school.empty())
+  if (identity->role == RoleName(Role::kAuditor) && school.empty()) school = ledger.school_id();
+  RECTIFY_RETURN_IF_ERROR(CheckIdentityFitsLedger(ledger, *identity, school)
+                              .Annotate("the identity in " + target.identity_dir));
+  if (identity->role == RoleName(Role::kAuditor) && school.empty())
     return Status::InvalidArgument("an auditor must name the school to work on (--school ID)");
   auto key = LoadLogKey(target.identity_dir);
   if (!key.ok()) return key.status();
@@ -49,7 +95,7 @@ Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const Sync
 
   protocol::ClientSessionOptions sopts;
   sopts.batch_ops = options.batch_ops;
-  sopts.school_id = identity->role == "auditor" ? school : "";
+  sopts.school_id = identity->role == RoleName(Role::kAuditor) ? school : "";
   // Each answer is timed from the previous one (or the connect): the session
   // sends the next request as soon as it handles an answer, so that interval
   // is one request's round trip, upload included.
@@ -89,6 +135,9 @@ Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const Sync
   (*channel)->Close();
   run.millis = clock.NowMillis() - start;
   if (!session.status().ok()) return session.status();
+  SyncTarget used = target;
+  used.school_id = school;
+  RECTIFY_RETURN_IF_ERROR(RememberSyncTarget(ledger, used, *identity, clock.NowMillis()));
   return run;
 }
 

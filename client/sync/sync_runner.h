@@ -16,6 +16,7 @@
 namespace rectify {
 
 struct SyncTarget {
+  std::string server;  // HOST:PORT as given; remembered after a successful sync
   std::string host;
   uint16_t port = 0;
   std::string identity_dir;  // from `rectifyd enroll --out DIR`
@@ -65,10 +66,35 @@ struct SyncRun {
 // "host:port" -> target host and port; InvalidArgument names what is wrong.
 Status ParseServerAddress(const std::string& text, SyncTarget* target);
 
+// Meta keys of the sync settings a ledger remembers. They are written only by
+// a sync that succeeded with them (RunSyncOnce), so a refused or failed
+// `--server`, `--identity` or `--school` is never remembered (issue 11, 4).
+inline constexpr const char* kMetaServer = "sync.server";
+inline constexpr const char* kMetaIdentity = "sync.identity";
+inline constexpr const char* kMetaSchool = "sync.school";
+inline constexpr const char* kMetaLastSync = "sync.last_ok_ms";
+
+// The server, identity and school to talk to: each flag if given, else what
+// the ledger remembers from an earlier successful sync. Reads only.
+Result<SyncTarget> ResolveSyncTarget(Ledger& ledger, const std::string& server_flag,
+                                     const std::string& identity_flag,
+                                     const std::string& school_flag);
+
+// Whether `identity` may sync this ledger, decided before connecting: a
+// ledger that has a school keeps its school and its role for good (a school
+// ledger never becomes an auditor's, an auditor's ledger never changes school);
+// a new ledger takes both from the first successful sync. `school` is the
+// school an auditor names. PermissionDenied says what to do instead.
+Status CheckIdentityFitsLedger(const Ledger& ledger, const protocol::PeerIdentity& identity,
+                               const std::string& school);
+
 // One complete session: connect, push every pending op, pull everything,
 // verify the log checkpoint, disconnect. On a cut the ledger keeps what was
 // acknowledged; calling again resumes. Corruption if the server's history of
-// this school changed (sync stays halted for this ledger afterwards).
+// this school changed (sync stays halted for this ledger afterwards). Only
+// after the session succeeded are the target's settings and the time stored
+// (kMetaServer ... kMetaLastSync); a refusal changes neither them nor the
+// ledger's school and role.
 Result<SyncRun> RunSyncOnce(Ledger& ledger, const SyncTarget& target, const SyncRunOptions& options,
                             const Clock& clock);
 

@@ -18,6 +18,7 @@
 #include <asio/write.hpp>
 #include <sstream>
 
+#include "protocol/codec.h"
 #include "shared/x509_identity.h"
 
 namespace rectify {
@@ -120,6 +121,14 @@ asio::awaitable<bool> TlsSession::Authenticate() {
   peer_.role = subject->role;
   if (env_.options->is_revoked && env_.options->is_revoked(peer_.device_id)) {
     SetOutcome("revoked");
+    // Said in the protocol's own words, so the device can tell its user that
+    // it was revoked rather than that the connection closed (issue 11).
+    const protocol::ErrorMsg err{
+        static_cast<uint16_t>(Status::Code::kPermissionDenied),
+        "device " + peer_.device_id +
+            " is revoked by the district; ask the operator to enrol this computer again"};
+    co_await WriteInSlices(
+        protocol::EncodeMessage(protocol::MsgType::kError, err, protocol::kMinProtocolVersion));
     co_await GracefulClose();
     co_return false;
   }

@@ -1,5 +1,6 @@
 #include "server/service/audit_query.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -9,6 +10,7 @@
 
 #include "shared/audit_leaf.h"
 #include "shared/domain.h"
+#include "shared/limits.h"
 #include "shared/merge.h"
 #include "shared/schema.h"
 #include "shared/date.h"
@@ -36,22 +38,71 @@ struct DecodedLeaf {
   Op op;
 };
 
-Result<std::vector<DecodedLeaf>> ReadAllLeaves(SchoolTxn& txn) {
-  auto count = txn.LeafCount();
-  if (!count.ok()) return count.status();
-  auto raw = txn.ReadLeaves(0, *count);
-  if (!raw.ok()) return raw.status();
-  std::vector<DecodedLeaf> out;
-  out.reserve(raw->size());
-  for (const auto& bytes : *raw) {
-    auto leaf = DecodeAuditLeaf(bytes);
-    if (!leaf.ok()) return leaf.status().Annotate("leaf " + std::to_string(out.size()));
-    DecodedLeaf d{std::move(*leaf), {}};
-    if (!DecodeOp(d.leaf.op_bytes, &d.op))
-      return Status::Corruption("leaf " + std::to_string(d.leaf.index) + ": op does not decode");
-    out.push_back(std::move(d));
+Result<DecodedLeaf> Decode(const std::string& bytes, uint64_t index) {
+  auto leaf = DecodeAuditLeaf(bytes);
+  if (!leaf.ok()) return leaf.status().Annotate("leaf " + std::to_string(index));
+  DecodedLeaf d{std::move(*leaf), {}};
+  if (!DecodeOp(d.leaf.op_bytes, &d.op))
+    return Status::Corruption("leaf " + std::to_string(d.leaf.index) + ": op does not decode");
+  return d;
+}
+
+// Leaves [from, upto) in chunks, so memory stays bounded at any log size;
+// `fn` returns false to stop. Returns the index where it stopped.
+constexpr uint64_t kLeafChunk = 256;
+template <class Fn>
+Result<uint64_t> ForEachLeaf(SchoolTxn& txn, uint64_t from, uint64_t upto, Fn fn) {
+  for (uint64_t i = from; i < upto;) {
+    auto raw = txn.ReadLeaves(i, std::min(kLeafChunk, upto - i));
+    if (!raw.ok()) return raw.status();
+    if (raw->empty()) break;
+    for (const auto& bytes : *raw) {
+      auto keep_going = fn(i, bytes);
+      if (!keep_going.ok()) return keep_going.status();
+      if (!*keep_going) return i;
+      ++i;
+    }
   }
-  return out;
+  return upto;
+}
+
+// The items of one answer, as JSON text, up to a byte budget; always at
+// least one (an item is bounded by kMaxOpBytes, docs/protocol.md "Limits").
+class Page {
+ public:
+  explicit Page(size_t budget) : budget_(budget) {}
+  // False, adding nothing, when `item` would overflow a page that has one.
+  bool Add(const json& item) {
+    std::string text = Dump(item);
+    if (count_ > 0 && text_.size() + text.size() + 1 > budget_) return false;
+    if (count_++ > 0) text_ += ',';
+    text_ += text;
+    return true;
+  }
+  std::string Array() const { return "[" + text_ + "]"; }
+  json ArrayJson() const { return json::parse(Array()); }
+
+ private:
+  size_t budget_;
+  size_t count_ = 0;
+  std::string text_;
+};
+
+size_t Budget(const protocol::AuditQuery& q, const AuditQueryContext& ctx) {
+  return q.max_bytes > 0 ? std::min<size_t>(q.max_bytes, ctx.byte_budget) : ctx.byte_budget;
+}
+
+// Pages over `items` (the whole result, computed again for every page) from
+// q.from; sets r->next and r->more.
+json PageOf(const json& items, const protocol::AuditQuery& q, size_t budget,
+            protocol::AuditResponse* r) {
+  Page page(budget);
+  uint64_t i = q.from;
+  for (; i < items.size(); ++i)
+    if (!page.Add(items[i])) break;
+  r->next = i;
+  r->more = i < items.size();
+  return page.ArrayJson();
 }
 
 json LeafRow(const DecodedLeaf& d) {
@@ -94,18 +145,40 @@ json ConflictJson(const ConflictRecord& c) {
               {"rule", c.rule}};
 }
 
+// One page of leaf rows from q.from: each leaf `keep` accepts, as a row, up
+// to the budget. Sets r->next and r->more; returns the rows.
+template <class Keep>
+Result<Page> LeafRowsPage(SchoolTxn& txn, const protocol::AuditQuery& q, size_t budget, Keep keep,
+                          protocol::AuditResponse* r) {
+  auto count = txn.LeafCount();
+  if (!count.ok()) return count.status();
+  Page page(budget);
+  auto stopped =
+      ForEachLeaf(txn, q.from, *count, [&](uint64_t i, const std::string& bytes) -> Result<bool> {
+        auto d = Decode(bytes, i);
+        if (!d.ok()) return d.status();
+        auto kept = keep(*d);
+        if (!kept.ok()) return kept.status();
+        return !*kept || page.Add(LeafRow(*d));
+      });
+  if (!stopped.ok()) return stopped.status();
+  r->next = *stopped;
+  r->more = *stopped < *count;
+  return page;
+}
+
 Result<protocol::AuditResponse> LogQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
-                                         bool rejected_only) {
-  auto leaves = ReadAllLeaves(txn);
-  if (!leaves.ok()) return leaves.status();
-  json rows = json::array();
-  for (const auto& d : *leaves) {
-    if (static_cast<int64_t>(d.leaf.server_time_ms) < q.since_ms) continue;
-    if (rejected_only && d.leaf.outcome != "rejected") continue;
-    rows.push_back(LeafRow(d));
-  }
+                                         bool rejected_only, size_t budget) {
   protocol::AuditResponse r;
-  r.json = Dump(rows);
+  auto page = LeafRowsPage(
+      txn, q, budget,
+      [&](const DecodedLeaf& d) -> Result<bool> {
+        return static_cast<int64_t>(d.leaf.server_time_ms) >= q.since_ms &&
+               (!rejected_only || d.leaf.outcome == "rejected");
+      },
+      &r);
+  if (!page.ok()) return page.status();
+  r.json = page->Array();
   return r;
 }
 
@@ -136,31 +209,28 @@ Result<bool> TouchesProblem(SchoolTxn& txn, const Op& op, const std::set<std::st
   return it != row->end() && ids.count(ValueToString(it->second.value)) > 0;
 }
 
-Result<protocol::AuditResponse> HistoryQuery(SchoolTxn& txn, const protocol::AuditQuery& q) {
+Result<protocol::AuditResponse> HistoryQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
+                                             size_t budget) {
   if (q.arg.empty()) return Status::InvalidArgument("history needs a problem number or row id");
   auto ids = ProblemRows(txn, q.arg);
   if (!ids.ok()) return ids.status();
-  auto leaves = ReadAllLeaves(txn);
-  if (!leaves.ok()) return leaves.status();
-  json rows = json::array();
-  for (const auto& d : *leaves) {
-    auto touches = TouchesProblem(txn, d.op, *ids);
-    if (!touches.ok()) return touches.status();
-    if (*touches) rows.push_back(LeafRow(d));
-  }
+  protocol::AuditResponse r;
+  auto page = LeafRowsPage(
+      txn, q, budget, [&](const DecodedLeaf& d) { return TouchesProblem(txn, d.op, *ids); }, &r);
+  if (!page.ok()) return page.status();
+  // The conflicts come with the first page; later pages add leaves only.
   json conflicts = json::array();
-  for (const auto& id : *ids) {
+  for (const auto& id : q.from == 0 ? *ids : std::set<std::string>{}) {
     auto cs = txn.ConflictsForRow(std::string(entity::kProblem), id);
     if (!cs.ok()) return cs.status();
     for (const auto& c : *cs) conflicts.push_back(ConflictJson(c));
   }
-  protocol::AuditResponse r;
-  r.json = Dump(json{{"row_ids", *ids}, {"leaves", rows}, {"conflicts", conflicts}});
+  r.json = Dump(json{{"row_ids", *ids}, {"leaves", page->ArrayJson()}, {"conflicts", conflicts}});
   return r;
 }
 
 Result<protocol::AuditResponse> AsOfQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
-                                          const AuditQueryContext& ctx) {
+                                          const AuditQueryContext& ctx, size_t budget) {
   auto cutoff = EndOfDayMillis(q.arg, ctx.utc_offset_minutes);
   if (!cutoff.ok()) return cutoff.status();
   auto ops = txn.OpsAfter(0, kAllOps);
@@ -194,36 +264,59 @@ Result<protocol::AuditResponse> AsOfQuery(SchoolTxn& txn, const protocol::AuditQ
     ++problems;
   }
   protocol::AuditResponse r;
+  const json page = PageOf(out_rows, q, budget, &r);
   r.json = Dump(json{{"date", q.arg},
                      {"cutoff_ms", *cutoff},
-                     {"rows", out_rows},
+                     {"rows", page},
                      {"problems", problems},
                      {"problem_status_counts", counts}});
   return r;
 }
 
-Result<protocol::AuditResponse> ConflictsQuery(SchoolTxn& txn) {
+Result<protocol::AuditResponse> ConflictsQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
+                                               size_t budget) {
   auto cs = txn.ConflictsInRange(0, static_cast<uint64_t>(INT64_MAX));
   if (!cs.ok()) return cs.status();
   json rows = json::array();
   for (const auto& c : *cs) rows.push_back(ConflictJson(c));
   protocol::AuditResponse r;
-  r.json = Dump(rows);
+  r.json = Dump(PageOf(rows, q, budget, &r));
   return r;
 }
 
-Result<protocol::AuditResponse> ExportQuery(SchoolTxn& txn, const AuditQueryContext& ctx) {
-  auto cp = txn.LatestCheckpoint();
-  if (!cp.ok()) return cp.status();
-  const uint64_t size = cp->has_value() ? (*cp)->size : 0;
-  // Only the signed prefix: the export must verify against its checkpoint.
-  auto leaves = txn.ReadLeaves(0, size);
-  if (!leaves.ok()) return leaves.status();
+// The first page fixes the head the export commits to (the latest signed
+// checkpoint); later pages name its size in q.upto, so leaves appended
+// meanwhile never mix in. Only the signed prefix: the export must verify.
+Result<protocol::AuditResponse> ExportQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
+                                            const AuditQueryContext& ctx, size_t budget) {
   protocol::AuditResponse r;
-  r.leaves = std::move(*leaves);
-  r.checkpoint = cp->has_value() ? (*cp)->note : "";
+  uint64_t size = q.upto;
+  if (q.from == 0) {
+    auto cp = txn.LatestCheckpoint();
+    if (!cp.ok()) return cp.status();
+    size = cp->has_value() ? (*cp)->size : 0;
+    r.checkpoint = cp->has_value() ? (*cp)->note : "";
+  } else {
+    auto count = txn.LeafCount();
+    if (!count.ok()) return count.status();
+    if (q.upto > *count || q.from > q.upto)
+      return Status::InvalidArgument("export page " + std::to_string(q.from) + " of " +
+                                     std::to_string(q.upto) + " leaves: the log has only " +
+                                     std::to_string(*count));
+  }
+  size_t bytes = 0;
+  auto stopped =
+      ForEachLeaf(txn, q.from, size, [&](uint64_t, const std::string& leaf) -> Result<bool> {
+        if (!r.leaves.empty() && bytes + leaf.size() > budget) return false;
+        bytes += leaf.size();
+        r.leaves.push_back(leaf);
+        return true;
+      });
+  if (!stopped.ok()) return stopped.status();
   r.public_key = ctx.verifier_key;
   r.json = Dump(json{{"school", txn.school_id()}, {"size", size}});
+  r.next = *stopped;
+  r.more = *stopped < size;
   return r;
 }
 
@@ -238,13 +331,14 @@ Result<int64_t> EndOfDayMillis(const std::string& date, int64_t utc_offset_minut
 
 Result<protocol::AuditResponse> RunAuditQuery(SchoolTxn& txn, const protocol::AuditQuery& q,
                                               const AuditQueryContext& ctx) {
+  const size_t budget = Budget(q, ctx);
   try {
-    if (q.kind == "log") return LogQuery(txn, q, false);
-    if (q.kind == "rejected") return LogQuery(txn, q, true);
-    if (q.kind == "history") return HistoryQuery(txn, q);
-    if (q.kind == "as_of") return AsOfQuery(txn, q, ctx);
-    if (q.kind == "conflicts") return ConflictsQuery(txn);
-    if (q.kind == "export") return ExportQuery(txn, ctx);
+    if (q.kind == "log") return LogQuery(txn, q, false, budget);
+    if (q.kind == "rejected") return LogQuery(txn, q, true, budget);
+    if (q.kind == "history") return HistoryQuery(txn, q, budget);
+    if (q.kind == "as_of") return AsOfQuery(txn, q, ctx, budget);
+    if (q.kind == "conflicts") return ConflictsQuery(txn, q, budget);
+    if (q.kind == "export") return ExportQuery(txn, q, ctx, budget);
   } catch (const std::exception& e) {
     // nlohmann::json reports misuse by exceptions; keep them inside.
     return Status::Internal(std::string("audit query failed: ") + e.what());

@@ -23,12 +23,19 @@
 
 #include "protocol/messages.h"
 #include "server/storage/store.h"
+#include "shared/limits.h"
 
 namespace rectify {
 
 struct AuditQueryContext {
   std::string verifier_key;             // for "export"
   int64_t utc_offset_minutes = 8 * 60;  // day boundaries of "as_of"
+  // The bytes of rows or leaves one answer carries at most (at least one);
+  // a query may ask for less (max_bytes). Every kind is paged: the answer's
+  // `next` is the `from` of the next page while `more` is set (log, rejected,
+  // history: a leaf index; as_of, conflicts: a row index; export: a leaf
+  // index, later pages naming the first page's checkpoint size in `upto`).
+  size_t byte_budget = kAnswerByteBudget;
 };
 
 Result<protocol::AuditResponse> RunAuditQuery(SchoolTxn& txn, const protocol::AuditQuery& q,

@@ -59,8 +59,16 @@ bool Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// Creates `dir` (0700) and any missing parent (0700 too: they hold keys).
 Status EnsureDir(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) == 0) return Status::OK();
+  if (errno == ENOENT) {
+    const auto slash = dir.find_last_of('/', dir.find_last_not_of('/'));
+    if (slash != std::string::npos && slash > 0) {
+      RECTIFY_RETURN_IF_ERROR(EnsureDir(dir.substr(0, slash)));
+      if (::mkdir(dir.c_str(), 0700) == 0) return Status::OK();
+    }
+  }
   if (errno != EEXIST) return Status::IOError(Errno("cannot create directory", dir));
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))

@@ -4,6 +4,7 @@
 
 #include "shared/domain.h"
 #include "shared/field_value.h"
+#include "shared/limits.h"
 #include "shared/role.h"
 #include "shared/schema.h"
 
@@ -138,6 +139,9 @@ Status Resolver::CheckChain(SchoolTxn& txn, const protocol::SessionContext& ctx,
   uint64_t next = *last + 1;
   for (const Op& op : ops) {
     if (op.device_seq == 0) return Status::InvalidArgument("device_seq starts at 1");
+    // Refused whole, not logged: a leaf of that size would break every
+    // answer that carries it (docs/protocol.md "Limits").
+    if (auto too_large = OpTooLarge(op)) return Status::InvalidArgument(*too_large);
     if (op.device_seq < next) {
       if (op.device_seq > *last) continue;  // repeated inside this batch
       RECTIFY_RETURN_IF_ERROR(CheckReplay(txn, op));
@@ -196,7 +200,11 @@ Result<protocol::OpResult> Resolver::ResolveOne(SchoolTxn& txn, const protocol::
   if (!is_new) {
     auto stored = txn.FindOp(op.device_id, op.device_seq);
     if (!stored.ok()) return stored.status();
-    if (stored->has_value()) return (*stored)->result;  // replay: exactly once in the log
+    if (stored->has_value()) {  // replay: exactly once in the log, reported as a replay
+      protocol::OpResult result = (*stored)->result;
+      result.replayed = true;
+      return result;
+    }
   }
 
   auto row = txn.ReadRow(op.entity, op.row_id);

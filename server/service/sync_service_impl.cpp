@@ -100,6 +100,12 @@ Result<protocol::PullResponse> SyncServiceImpl::Pull(const protocol::SessionCont
   const uint32_t limit = std::clamp<uint32_t>(req.limit, 1, options_.max_pull_limit);
   auto ops = (*txn)->OpsAfter(req.cursor, limit);
   if (!ops.ok()) return ops.status();
+  size_t bytes = 0, keep = 0;
+  for (; keep < ops->size(); ++keep) {
+    bytes += EncodeOp((*ops)[keep].op).size();
+    if (keep > 0 && bytes > options_.pull_byte_budget) break;
+  }
+  ops->erase(ops->begin() + static_cast<std::ptrdiff_t>(keep), ops->end());
   auto last = (*txn)->LastServerSeq();
   if (!last.ok()) return last.status();
   protocol::PullResponse resp;

@@ -16,12 +16,13 @@
 
 #include "protocol/sync_service.h"
 #include "server/service/audit_log.h"
-#include "server/storage/evidence_store.h"
 #include "server/service/resolver.h"
+#include "server/storage/evidence_store.h"
 #include "server/storage/store.h"
 #include "shared/clock.h"
 #include "shared/ed25519.h"
 #include "shared/log_throttle.h"
+#include "shared/limits.h"
 
 namespace rectify {
 
@@ -36,6 +37,9 @@ struct SyncServiceOptions {
   // Day boundaries for "as_of" dates: the district's local time (UTC+8).
   int64_t utc_offset_minutes = 8 * 60;
   uint32_t max_pull_limit = 5000;
+  // Bytes of encoded ops one pull answer carries at most (at least one op):
+  // answers are cut by bytes, never by count alone (docs/protocol.md "Limits").
+  size_t pull_byte_budget = kAnswerByteBudget;
   // Evidence blobs (docs/evidence.md); null: evidence requests are refused.
   // Borrowed, must outlive the service.
   EvidenceStore* evidence = nullptr;

@@ -127,7 +127,7 @@ TEST_CASE("rectifyd serve: serves over TLS 1.3, honours a live revocation, stops
     auto ch = TlsChannel::Connect("127.0.0.1", port, t.path + "/pc1", {20'000, 20'000});
     if (ch.ok()) {
       (void)(*ch)->Write(EncodeTestFrame(5, "again"));
-      CHECK(ReadsNothingUntilClosed(**ch));
+      CHECK(ReadsRevocationThenClosed(**ch));
     }
   }
   REQUIRE(

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "client/sync/tls_channel.h"
+#include "protocol/codec.h"
 #include "protocol/frame.h"
 #include "server/service/pki.h"
 
@@ -105,6 +106,26 @@ inline bool ReadsNothingUntilClosed(TlsChannel& ch) {
     if (got->empty()) return true;
     return false;
   }
+}
+
+// What a revoked device reads: one Error frame saying that it is revoked
+// (PermissionDenied), then the close; nothing of any service.
+inline bool ReadsRevocationThenClosed(TlsChannel& ch) {
+  std::string bytes;
+  for (;;) {
+    auto got = ch.ReadSome();
+    if (!got.ok() && got.status().code() == Status::Code::kUnavailable) return false;  // timeout
+    if (!got.ok() || got->empty()) break;
+    bytes += *got;
+  }
+  protocol::FrameDecoder decoder;
+  if (!decoder.Feed(bytes).ok() || !decoder.HasFrame()) return false;
+  const protocol::Frame frame = decoder.Pop();
+  if (decoder.HasFrame() || frame.type != static_cast<uint8_t>(protocol::MsgType::kError))
+    return false;
+  const Status said = protocol::StatusFromErrorFrame(frame);
+  return said.code() == Status::Code::kPermissionDenied &&
+         said.message().find("revoked") != std::string::npos;
 }
 
 // A district with enrolled identities: pc1 (school s1), aud (auditor), gone (revoked).

@@ -15,8 +15,8 @@
 #include "client/sync/identity.h"
 #include "client/sync/tls_channel.h"
 #include "server/network/echo_handler.h"
-#include "server/service/revocation_list.h"
 #include "server/network/tls_server.h"
+#include "server/service/revocation_list.h"
 #include "tests/integration/tls_test_helpers.h"
 
 namespace rectify {
@@ -212,7 +212,7 @@ TEST_CASE("a revoked device is refused after the handshake and logged") {
   Served s;
   auto ch = s.Connect("gone");
   (void)ch->Write(EncodeTestFrame(1, "let me in"));
-  CHECK(ReadsNothingUntilClosed(*ch));
+  CHECK(ReadsRevocationThenClosed(*ch));
   REQUIRE(WaitFor([&] { return s.log.Count("outcome=\"revoked\"") == 1; }));
   CHECK(s.log.Find({"device=\"gone\"", "outcome=\"revoked\""}) != "");
   CHECK(s.handlers() == 0);
@@ -221,7 +221,7 @@ TEST_CASE("a revoked device is refused after the handshake and logged") {
   REQUIRE(RevokeDevice(s.district.dir, "pc1").ok());
   auto again = s.Connect("pc1");
   (void)again->Write(EncodeTestFrame(1, "after"));
-  CHECK(ReadsNothingUntilClosed(*again));
+  CHECK(ReadsRevocationThenClosed(*again));
   REQUIRE(WaitFor([&] { return s.log.Count("outcome=\"revoked\"") == 2; }));
 }
 
