@@ -4,7 +4,9 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
       libasio-dev libssl-dev libsqlite3-dev sqlite3 libcereal-dev doctest-dev
-      libcli11-dev libzstd-dev nlohmann-json3-dev libspdlog-dev python3)
+      libcli11-dev libzstd-dev nlohmann-json3-dev libspdlog-dev python3
+      librestinio-dev libfmt-dev libhttp-parser-dev libkainjow-mustache-dev libxlsxwriter-dev
+      chromium nodejs)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
