@@ -67,8 +67,11 @@ Response Response::Download(std::string content_type, const std::string& filenam
       encoded += kHex[c & 15];
     }
   }
+  // Old clients get an ASCII name with the right extension; others the UTF-8 one.
+  const auto dot = filename.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : filename.substr(dot);
   r.With("Content-Disposition",
-         "attachment; filename=\"export.bin\"; filename*=UTF-8''" + encoded);
+         "attachment; filename=\"export" + ext + "\"; filename*=UTF-8''" + encoded);
   return r;
 }
 
