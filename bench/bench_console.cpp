@@ -46,7 +46,8 @@ void Seed(SyncServiceImpl& service, const std::string& school, int64_t now) {
   std::vector<Op> ops;
   uint64_t seq = 0;
   auto add = [&](const std::string& e, const std::string& r, std::vector<FieldChange> f) {
-    ops.push_back(MakeOp(school, ++seq, e, r, std::move(f), now - 100000 + int64_t(seq)));
+    ++seq;
+    ops.push_back(MakeOp(school, seq, e, r, std::move(f), now - 100000 + int64_t(seq)));
   };
   add("school", school, {F("name", std::string("学校") + school)});
   add("inspection", "i1", {F("ordinal", int64_t{1})});

@@ -35,14 +35,16 @@
 #include "shared/op.h"
 #include "shared/sqlite.h"
 #include "shared/status.h"
+#include "shared/x509_identity.h"
 
 namespace rectify {
 
 // Field name -> new value. Names are the ones in shared/schema.h.
 using Fields = std::vector<std::pair<std::string, Value>>;
 
-inline constexpr std::string_view kRoleSchool = "school";
-inline constexpr std::string_view kRoleAuditor = "auditor";
+// The roles are kRoleSchool and kRoleAuditor of shared/x509_identity.h: a
+// second definition of the same names here was an ODR violation (the linker
+// kept one object for both, so certificate roles compared unequal).
 
 // A conflict reported by the server, kept locally for review.
 struct LocalConflict {

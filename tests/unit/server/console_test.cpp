@@ -49,7 +49,8 @@ struct ConsoleFixture : SyncFixture {
     uint64_t seq = 0;
     auto add = [&](const std::string& entity, const std::string& row,
                    std::vector<FieldChange> f) {
-      ops_.push_back(MakeOp(ctx, ++seq, entity, row, std::move(f), kNow - 1000 + seq));
+      ++seq;
+      ops_.push_back(MakeOp(ctx, seq, entity, row, std::move(f), kNow - 1000 + int64_t(seq)));
     };
     add("school", school, {F("name", Text(name.c_str())), F("warn_days", int64_t{10})});
     add("inspection", "i1", {F("ordinal", int64_t{1})});
