@@ -345,6 +345,8 @@ web::Response ConsoleApp::Overview(Ctx& c) {
                          {"completion_percent", Percent(s.stats.completion_rate)},
                          {"red", s.red},
                          {"yellow", s.yellow},
+                         {"any_red", s.red > 0},
+                         {"any_yellow", s.yellow > 0},
                          {"last_sync", FormatTime(s.last_sync_ms)},
                          {"last_sync_ms", s.last_sync_ms},
                          {"log_size", s.log_size},

@@ -73,7 +73,7 @@ constexpr const char* kOverview = R"html(
 <table id="schools"><thead><tr><th>学校编号</th><th>学校</th><th>问题总数</th><th>未开始</th><th>推进中</th><th>已完成</th><th>长期坚持</th><th>已销号</th><th>完成率</th><th>红色预警</th><th>黄色预警</th><th>最近同步</th><th>日志条数</th><th>校验</th></tr></thead><tbody>
 {{#schools}}<tr data-school="{{id}}"><td><a href="/schools/{{id}}">{{id}}</a></td><td><a href="/schools/{{id}}">{{name}}</a></td>
 <td class="total">{{stats.total}}</td><td>{{stats.not_started}}</td><td>{{stats.in_progress}}</td><td>{{stats.completed}}</td><td>{{stats.long_term}}</td><td class="verified">{{stats.verified}}</td>
-<td class="rate">{{completion_percent}}</td><td{{#red}} class="red"{{/red}}>{{red}}</td><td{{#yellow}} class="yellow"{{/yellow}}>{{yellow}}</td>
+<td class="rate">{{completion_percent}}</td><td{{#any_red}} class="red"{{/any_red}}>{{red}}</td><td{{#any_yellow}} class="yellow"{{/any_yellow}}>{{yellow}}</td>
 <td>{{last_sync}}</td><td>{{log_size}}</td><td class="{{#badge_ok}}ok{{/badge_ok}}{{#badge_bad}}bad{{/badge_bad}}"><a href="/schools/{{id}}/audit">{{badge}}</a></td></tr>
 {{/schools}}</tbody></table>
 )html";
