@@ -10,6 +10,7 @@
 #include "server/service/district_view.h"
 #include "server/storage/account_store.h"
 #include "sync_fixture.h"
+#include "web/form.h"
 #include "web/http.h"
 
 namespace rectify::testing {
@@ -209,7 +210,7 @@ TEST_CASE_FIXTURE(ConsoleFixture, "console: overview shows each school's numbers
   CHECK(a["log_size"] == 7);
   CHECK(j["table"]["columns"][0] == "学校编号");
   // Sorting and filtering by query string.
-  auto f = json::parse(Do("GET", "/?q=梨花", l.cookie, "", {{"Accept", "application/json"}}).body);
+  auto f = json::parse(Do("GET", "/?q=" + web::UrlEncode("梨花"), l.cookie, "", {{"Accept", "application/json"}}).body);
   REQUIRE(f["schools"].size() == 1);
   CHECK(f["schools"][0]["id"] == "school-b");
   auto s = json::parse(

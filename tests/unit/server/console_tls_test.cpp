@@ -63,9 +63,12 @@ TEST_CASE("console tls: TLS 1.3 answers, TLS 1.2 is refused") {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("rectify_console_tls_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
   InitOptions init;
   init.data_dir = (dir / "district").string();
-  REQUIRE(InitDistrict(init).ok());
+  auto made = InitDistrict(init);
+  INFO(made.status().ToString());
+  REQUIRE(made.ok());
   web::HttpsOptions o;
   o.port = FreePort();
   o.cert_file = init.data_dir + "/server.pem";
