@@ -103,10 +103,12 @@ int main() {
     if (json) req.headers.emplace_back("Accept", "application/json");
     std::vector<double> ms;
     size_t bytes = 0;
-    for (int i = 0; i < 7; ++i) {
+    double cold_ms = 0;
+    for (int i = 0; i < 8; ++i) {
       const double a = NowSec();
       web::Response r = app.Handle(req);
-      ms.push_back((NowSec() - a) * 1000);
+      const double took = (NowSec() - a) * 1000;
+      if (i == 0) cold_ms = took; else ms.push_back(took);
       if (r.status != 200) Die("overview", Status::Internal("status " + std::to_string(r.status)));
       bytes = r.body.size();
     }
@@ -115,6 +117,9 @@ int main() {
           {"schools", kSchools},
           {"problems_per_school", kProblems},
           {"median_ms", std::round(ms[ms.size() / 2] * 10) / 10},
+          {"cold_ms", std::round(cold_ms * 10) / 10},
+          {"note", "cold: first render after start (every school summarised); then each school "
+                   "is recomputed only when its log grew"},
           {"min_ms", std::round(ms.front() * 10) / 10},
           {"bytes", bytes},
           {"target_ms", 100},
@@ -123,6 +128,19 @@ int main() {
   Emit({{"bench", "console_seed"}, {"schools", kSchools}, {"seconds", std::round(seeded * 10) / 10}});
   measure(false);
   measure(true);
+  // One school syncs: only it is summarised again.
+  char one[16];
+  std::snprintf(one, sizeof one, "s%03d", 7);
+  {
+    protocol::SessionContext ctx;
+    ctx.peer = {one, std::string("pc-") + one, "school", "127.0.0.1:1"};
+    ctx.school_id = one;
+    protocol::PushBatch b{"more", {MakeOp(one, kProblems + 5, "problem", "p1",
+                                          {F("status", std::string("completed"))},
+                                          clock.NowMillis())}};
+    Must(service.Push(ctx, b), "push one");
+  }
+  measure(false);
   std::filesystem::remove_all(dir);
   return 0;
 }

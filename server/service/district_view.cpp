@@ -161,6 +161,19 @@ Result<SchoolSummary> DistrictView::Summary(const std::string& school_id,
                                             const std::string& today) {
   auto txn = store_.BeginRead(school_id);
   if (!txn.ok()) return txn.status();
+  auto size = (*txn)->LeafCount();
+  if (!size.ok()) return size.status();
+  {
+    std::lock_guard lock(mu_);
+    auto hit = summaries_.find(school_id);
+    if (hit != summaries_.end() && hit->second.log_size == *size && hit->second.today == today) {
+      SchoolSummary s = hit->second.summary;
+      auto v = verified_.find(school_id);
+      s.verification = v != verified_.end() && v->second.first == *size ? v->second.second
+                                                                          : "unchecked";
+      return s;
+    }
+  }
   auto snap = BuildSnapshot(**txn);
   if (!snap.ok()) return snap.status();
   SchoolSummary s;
@@ -171,8 +184,6 @@ Result<SchoolSummary> DistrictView::Summary(const std::string& school_id,
     if (d.color == DueColor::kRed) ++s.red;
     if (d.color == DueColor::kYellow) ++s.yellow;
   }
-  auto size = (*txn)->LeafCount();
-  if (!size.ok()) return size.status();
   s.log_size = *size;
   if (*size > 0) {
     auto last = (*txn)->ReadLeaves(*size - 1, 1);
@@ -185,6 +196,7 @@ Result<SchoolSummary> DistrictView::Summary(const std::string& school_id,
   if (!cp.ok()) return cp.status();
   if (*cp) s.checkpoint_size = (*cp)->size;
   std::lock_guard lock(mu_);
+  summaries_[school_id] = CachedSummary{*size, today, s};
   auto it = verified_.find(school_id);
   s.verification = it != verified_.end() && it->second.first == *size ? it->second.second
                                                                        : "unchecked";

@@ -48,6 +48,9 @@ class DistrictView {
   Result<std::vector<std::string>> Schools();
   // The school's current inspection as a LedgerSnapshot (live rows only).
   Result<LedgerSnapshot> Ledger(const std::string& school_id);
+  // Kept per school until its log grows or the day changes (every change to a
+  // school's rows is a new leaf), so the overview recomputes only schools that
+  // synced since it was last shown.
   Result<SchoolSummary> Summary(const std::string& school_id, const std::string& today);
   // NotFound if the school has no problem numbered `number`.
   Result<ProblemDetail> Problem(const std::string& school_id, int number);
@@ -67,6 +70,12 @@ class DistrictView {
   std::string log_name_;
   std::mutex mu_;
   std::map<std::string, std::pair<uint64_t, std::string>> verified_;  // school -> (size, result)
+  struct CachedSummary {
+    uint64_t log_size = 0;
+    std::string today;
+    SchoolSummary summary;
+  };
+  std::map<std::string, CachedSummary> summaries_;
 };
 
 }  // namespace rectify
