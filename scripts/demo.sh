@@ -92,4 +92,19 @@ kill $SERVER; wait $SERVER 2>/dev/null || true
 trap - EXIT
 run rectifyd verify --data district
 
+step "The district console: auditors review every school in a browser (docs/console.md)"
+CONSOLE_PORT=${CONSOLE_PORT:-8443}
+"$BIN/rectifyd" serve --data district --listen 127.0.0.1:0 --console "127.0.0.1:$CONSOLE_PORT" \
+  >console.out 2>console.log &
+CONSOLE_SERVER=$!
+for _ in $(seq 1 100); do grep -q "^console on" console.out 2>/dev/null && break; sleep 0.1; done
+CONSOLE_URL=$(sed -n 's/^console on //p' console.out | head -1)
+if [ -z "$CONSOLE_URL" ]; then cat console.log >&2; exit 1; fi
+LINK=$(rectifyd user add --data district --name demo-auditor --role auditor --url "$CONSOLE_URL" |
+       sed -n 's/^one-time enrolment link (24 h): //p')
+
 printf '\n\033[1mDemo finished.\033[0m Files are in %s\n' "$DEMO_DIR"
+echo "The console is running (pid $CONSOLE_SERVER; stop it with: kill $CONSOLE_SERVER)"
+echo "  console URL:          $CONSOLE_URL   (certificate from the district CA: $DEMO_DIR/district/ca.pem)"
+echo "  one-time login link:  $LINK"
+echo "  (open the link, set a password for demo-auditor, then log in)"

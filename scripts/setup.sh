@@ -6,6 +6,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
       libasio-dev libssl-dev libsqlite3-dev sqlite3 libcereal-dev doctest-dev
       libcli11-dev libzstd-dev nlohmann-json3-dev libspdlog-dev python3
       libzip-dev libexpat1-dev libxlsxwriter-dev
+      librestinio-dev libfmt-dev libhttp-parser-dev libkainjow-mustache-dev nodejs
       chromium poppler-utils fonts-noto-cjk
       clang-14 libclang-rt-14-dev)  # clang + libFuzzer for scripts/fuzz.sh
 missing=()

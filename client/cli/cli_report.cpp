@@ -8,7 +8,7 @@
 #include "client/cli/cli_commands.h"
 #include "client/cli/cli_util.h"
 #include "client/report/notice.h"
-#include "client/report/stats.h"
+#include "shared/stats.h"
 
 namespace rectify {
 

@@ -37,6 +37,7 @@
 #include "shared/role.h"
 #include "shared/sqlite.h"
 #include "shared/status.h"
+#include "shared/x509_identity.h"
 
 namespace rectify {
 

@@ -7,7 +7,7 @@
 
 #include "client/report/notice_html.h"
 #include "client/report/notice_markdown.h"
-#include "client/report/stats.h"
+#include "shared/stats.h"
 
 namespace rectify {
 

@@ -13,7 +13,13 @@
 #include "server/network/echo_handler.h"
 #include "server/service/pki.h"
 #include "server/admin/rectifyd_bundle.h"
+#include "server/admin/rectifyd_user.h"
 #include "server/admin/rectifyd_verify.h"
+#include "server/console/console_server.h"
+#include "server/service/accounts.h"
+#include "server/service/console_ops.h"
+#include "server/service/district_view.h"
+#include "server/storage/account_store.h"
 #include "server/service/revocation_list.h"
 #include "server/service/serve_wiring.h"
 #include "server/network/tls_server.h"
@@ -126,6 +132,8 @@ struct ServeArgs {
   uint64_t max_evidence_mb = 100;
   bool echo = false;
   bool json = false;
+  std::string console;  // HOST:PORT of the console; empty: no console
+  std::string console_cert, console_key, console_today;
 };
 
 Status BuildServerOptions(const ServeArgs& a, TlsServerOptions* o) {
@@ -186,10 +194,45 @@ int RunServe(const ServeArgs& a) {
   ServerLog("listening on " + bound + (a.echo ? " (echo diagnostic mode)" : "") + ", " +
             std::to_string(revoked->size()) + " device(s) revoked");
 
+  // The console (docs/console.md): same process, same store, its own thread.
+  std::unique_ptr<AccountStore> account_store;
+  std::unique_ptr<Accounts> accounts;
+  std::unique_ptr<DistrictView> view;
+  std::unique_ptr<ConsoleOps> console_ops;
+  std::unique_ptr<ConsoleServer> console;
+  if (!a.console.empty()) {
+    if (!sync) return ReportFailure("serve", Status::InvalidArgument("--console needs sync mode, not --echo"), a.json);
+    ConsoleServerOptions co;
+    if (Status st = ParseListen(a.console, &co.host, &co.port); !st.ok())
+      return ReportFailure("serve", st.Annotate("--console"), a.json);
+    co.cert_file = a.console_cert.empty() ? a.data_dir + "/server.pem" : a.console_cert;
+    co.key_file = a.console_key.empty() ? a.data_dir + "/server.key" : a.console_key;
+    co.app.today = a.console_today;
+    auto opened = AccountStore::Open(a.data_dir + "/accounts.db");
+    if (!opened.ok()) return ReportFailure("serve", opened.status(), a.json);
+    account_store = std::move(*opened);
+    accounts = std::make_unique<Accounts>(*account_store, SystemClock::Instance());
+    view = std::make_unique<DistrictView>(
+        sync->store(), VerifyingKey::FromSigningKey(sync->log_key()), sync->log_name());
+    console_ops =
+        std::make_unique<ConsoleOps>(sync->store(), sync->sync_service(), SystemClock::Instance());
+    auto started =
+        ConsoleServer::Start(*accounts, *view, *console_ops, SystemClock::Instance(), co);
+    if (!started.ok()) return ReportFailure("serve", started.status(), a.json);
+    console = std::move(*started);
+    if (a.json)
+      std::cout << nlohmann::json{{"event", "console"}, {"url", console->url()}}.dump()
+                << std::endl;
+    else
+      std::cout << "console on " << console->url() << std::endl;
+    ServerLog("console on " + console->url());
+  }
+
   signals.async_wait([&](const asio::error_code& ec, int signo) {
     if (!ec) ServerLog("signal " + std::to_string(signo) + ": stopping");
   });
   signals_io.run();
+  console.reset();
   (*server)->Stop();
   ServerLog("stopped");
   return 0;
@@ -271,6 +314,14 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--echo", args->echo,
                 "diagnostic: echo frames instead of syncing (tests the TLS setup end to end)");
   cmd->add_flag("--json", args->json, "print the listening event as JSON");
+  cmd->add_option("--console", args->console,
+                  "also serve the auditors' console over HTTPS on HOST:PORT (docs/console.md)");
+  cmd->add_option("--console-cert", args->console_cert,
+                  "console certificate chain (PEM); default DIR/server.pem");
+  cmd->add_option("--console-key", args->console_key,
+                  "console private key (PEM); default DIR/server.key");
+  cmd->add_option("--console-today", args->console_today,
+                  "test/demo: the console's date YYYY-MM-DD instead of today's");
   cmd->callback([args, exit_code] { *exit_code = RunServe(*args); });
 }
 
@@ -284,6 +335,7 @@ int RunRectifyd(int argc, char** argv) {
   AddServeCommand(app, &exit_code);
   AddVerifyCommand(app, &exit_code);
   AddBundleCommand(app, &exit_code);
+  AddUserCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,7 +19,11 @@ class SyncServerImpl final : public SyncServer {
  public:
   SyncServerImpl(std::unique_ptr<SqliteStore> store, SigningKey key, ServeOptions options,
                  std::string log_name, std::unique_ptr<EvidenceStore> evidence)
-      : store_(std::move(store)), evidence_(std::move(evidence)), options_(std::move(options)) {
+      : store_(std::move(store)),
+        evidence_(std::move(evidence)),
+        options_(std::move(options)),
+        log_key_(key),
+        log_name_(log_name) {
     SyncServiceOptions so;
     so.max_skew_ms = options_.max_skew_ms;
     so.is_revoked = options_.is_revoked;
@@ -39,10 +43,17 @@ class SyncServerImpl final : public SyncServer {
     };
   }
 
+  Store& store() override { return *store_; }
+  protocol::SyncService& sync_service() override { return *service_; }
+  const SigningKey& log_key() const override { return log_key_; }
+  const std::string& log_name() const override { return log_name_; }
+
  private:
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<EvidenceStore> evidence_;  // DIR/evidence, docs/evidence.md
   ServeOptions options_;
+  SigningKey log_key_;
+  std::string log_name_;
   std::unique_ptr<SyncServiceImpl> service_;
 };
 

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "protocol/connection_handler.h"
+#include "protocol/sync_service.h"
+#include "server/storage/store.h"
 #include "shared/ed25519.h"
 #include "shared/status.h"
 
@@ -34,6 +36,13 @@ class SyncServer {
                                                   ServeOptions options);
   // Valid while this SyncServer lives.
   virtual protocol::HandlerFactory handler_factory() = 0;
+  // The store and the sync service sessions use; the console reads the one
+  // and pushes its ops through the other (docs/console.md).
+  virtual Store& store() = 0;
+  virtual protocol::SyncService& sync_service() = 0;
+  // The district's log key and name, for verifying checkpoints.
+  virtual const SigningKey& log_key() const = 0;
+  virtual const std::string& log_name() const = 0;
 };
 
 // The district's log name (DIR/district.json "origin"): key name of every

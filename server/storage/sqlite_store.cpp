@@ -186,6 +186,28 @@ class SqliteSchoolTxn final : public SchoolTxn {
     return row;
   }
 
+  Result<std::vector<std::pair<std::string, RowState>>> ReadEntity(
+      const std::string& entity) override {
+    auto st = Prep(
+        "SELECT row_id, field, value, hlc, device_id, author FROM fields "
+        "WHERE school_id=?1 AND entity=?2 ORDER BY row_id");
+    if (!st.ok()) return st.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**st)(school_)(entity).status());
+    std::vector<std::pair<std::string, RowState>> rows;
+    for (;;) {
+      auto more = (*st)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) return rows;
+      std::string row_id = (*st)->ColumnText(0);
+      if (rows.empty() || rows.back().first != row_id) rows.emplace_back(row_id, RowState{});
+      FieldState fs;
+      fs.value = (*st)->ColumnValue(2);
+      fs.stamp = Stamp{Hlc{FromSql((*st)->ColumnInt(3))}, (*st)->ColumnText(4)};
+      fs.author = (*st)->ColumnText(5);
+      rows.back().second.emplace((*st)->ColumnText(1), std::move(fs));
+    }
+  }
+
   Status WriteFields(const std::string& entity, const std::string& row_id,
                      const RowState& fields) override {
     if (read_only()) return ReadOnlyError();

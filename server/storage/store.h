@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/messages.h"
@@ -71,6 +72,10 @@ class SchoolTxn {
   // Upserts every field of `fields` (fields not listed keep their state).
   virtual Status WriteFields(const std::string& entity, const std::string& row_id,
                              const RowState& fields) = 0;
+  // Every row of `entity` with its field states, ordered by row id (the
+  // console's ledger view, docs/console.md). Empty if none.
+  virtual Result<std::vector<std::pair<std::string, RowState>>> ReadEntity(
+      const std::string& entity) = 0;
   // Row ids of `entity` whose `field` currently holds `value`.
   virtual Result<std::vector<std::string>> FindRows(const std::string& entity,
                                                     const std::string& field,

@@ -1,4 +1,4 @@
-#include "client/report/stats.h"
+#include "shared/stats.h"
 
 #include <doctest/doctest.h>
 

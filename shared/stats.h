@@ -1,8 +1,10 @@
 // Ledger statistics and deadline warnings (三色预警), computed from a
-// LedgerSnapshot on the school's own machine. Pure functions, no clock:
+// LedgerSnapshot, the same rule on a school PC and in the district console
+// (docs/design.md §2). Pure functions, no clock:
 // "today" is an argument. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,5 +55,13 @@ struct DueItem {
 // Returns an empty list when `today` is not YYYY-MM-DD.
 std::vector<DueItem> ComputeDue(const LedgerSnapshot& snapshot, const std::string& today);
 
+
+}  // namespace rectify
+
+namespace rectify {
+
+// "YYYY-MM-DD" of the instant `unix_ms` at the given offset from UTC (the
+// district's "today" is UTC+8). Pure.
+std::string IsoDateAt(int64_t unix_ms, int64_t utc_offset_minutes);
 
 }  // namespace rectify

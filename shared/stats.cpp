@@ -1,7 +1,8 @@
-#include "client/report/stats.h"
+#include "shared/stats.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace rectify {
 
@@ -115,6 +116,29 @@ std::vector<DueItem> ComputeDue(const LedgerSnapshot& snapshot, const std::strin
     return a.days_left != b.days_left ? a.days_left < b.days_left : a.number < b.number;
   });
   return out;
+}
+
+}  // namespace rectify
+
+namespace rectify {
+
+std::string IsoDateAt(int64_t unix_ms, int64_t utc_offset_minutes) {
+  const int64_t local_ms = unix_ms + utc_offset_minutes * 60'000;
+  int64_t z = (local_ms >= 0 ? local_ms : local_ms - 86'399'999) / 86'400'000;
+  // Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic).
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y),
+                static_cast<long long>(m), static_cast<long long>(d));
+  return buf;
 }
 
 }  // namespace rectify
