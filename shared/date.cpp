@@ -79,7 +79,7 @@ std::optional<std::string> NormalizeDate(std::string_view text) {
   if (!day) return std::nullopt;
   if (sep2 == "月") TakePrefix(&s, "日");
   if (!s.empty()) return std::nullopt;
-  char buf[16];
+  char buf[48];  // room for any three ints: -Wformat-truncation cannot see the ranges
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", *year, *month, *day);
   if (!IsValidDate(buf)) return std::nullopt;
   return std::string(buf);

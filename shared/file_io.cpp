@@ -27,13 +27,13 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
 }
 
 Status SyncFolderOf(const std::string& path) {
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::filesystem::path dir = parent.empty() ? std::filesystem::path(".") : parent;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Errno("cannot open folder", dir);
+  if (fd < 0) return Errno("cannot open folder", dir.native());
   const bool ok = ::fsync(fd) == 0;
   ::close(fd);
-  return ok ? Status::OK() : Errno("cannot sync folder", dir);
+  return ok ? Status::OK() : Errno("cannot sync folder", dir.native());
 }
 
 }  // namespace
