@@ -139,12 +139,12 @@ bool EvidenceSession::StopNow() {
 
 void EvidenceSession::NextUpload() {
   // Skip what the server already holds completely: that is the dedupe.
-  while (current_ < uploads_.size() && (stats_.state.complete[current_] ||
-                                        stats_.state.held[current_] >= uploads_[current_].size))
-    ++current_;
+  while (current_ < uploads_.size() && stats_.state.complete[current_]) ++current_;
   if (current_ == uploads_.size()) return SendBye();
   stalls_ = 0;
-  StartFile(stats_.state.held[current_]);
+  // Every byte held but never finished (the server's disk failed before its
+  // rename): resending the last byte makes it finish (docs/evidence.md).
+  StartFile(std::min<uint64_t>(stats_.state.held[current_], uploads_[current_].size - 1));
 }
 
 void EvidenceSession::StartFile(uint64_t held) {

@@ -92,4 +92,25 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes, mode_t m
   return SyncFolderOf(path);
 }
 
+Status AppendToFile(const std::string& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("cannot open", path);
+  Status st = WriteAll(fd, bytes, path);
+  if (::close(fd) != 0 && st.ok()) st = Errno("cannot write", path);
+  return st;
+}
+
+Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("cannot open", path);
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok ? Status::OK() : Errno("cannot sync", path);
+}
+
+Status RenameDurably(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("cannot rename " + from + " to", to);
+  return SyncFolderOf(to);
+}
+
 }  // namespace rectify

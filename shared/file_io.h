@@ -30,4 +30,13 @@ Status WriteFileAtomic(const std::string& path, std::string_view bytes, mode_t m
 // every message names the path.
 Result<std::string> ReadWholeFile(const std::string& path);
 
+// Appends `bytes` to `path` (created 0644 if missing), not synced. On an
+// error a prefix of `bytes` may have been written, as with a real full disk.
+Status AppendToFile(const std::string& path, std::string_view bytes);
+// fsync of the file's data.
+Status SyncFile(const std::string& path);
+// rename(2), then fsync of the target's folder: afterwards the new name
+// survives a crash.
+Status RenameDurably(const std::string& from, const std::string& to);
+
 }  // namespace rectify

@@ -5,11 +5,20 @@
 #include <fstream>
 
 #include "protocol/evidence_session.h"
+#include "shared/file_env.h"
 #include "shared/sha256.h"
 
 namespace rectify {
 
 namespace fs = std::filesystem;
+
+// The reason of a file error without the server's path: clients are told
+// why their upload stopped, never where the district keeps its files.
+static std::string Reason(const Status& st) {
+  const std::string& m = st.message();
+  const size_t colon = m.rfind(": ");
+  return colon == std::string::npos ? m : m.substr(colon + 2);
+}
 
 Result<std::unique_ptr<EvidenceStore>> EvidenceStore::Open(const std::string& dir,
                                                            EvidenceStoreOptions options) {
@@ -60,17 +69,23 @@ Result<protocol::ChunkAck> EvidenceStore::Put(const protocol::ChunkPut& put) {
   const uint64_t held = Held(put.sha256, &complete);
   // A duplicate, a stale resend or a chunk from the future: write nothing,
   // tell the client where to go on. Dedupe across devices falls out of this.
+  // A .part that holds every byte but was never finished (the disk failed
+  // between the last write and the rename): finish it now.
+  if (!complete && held == put.total_size && held > 0) {
+    RECTIFY_RETURN_IF_ERROR(Finish(put.sha256, put.total_size));
+    ack.next_offset = held;
+    ack.complete = true;
+    return ack;
+  }
   if (complete || put.offset != held || put.bytes.empty()) {
     ack.next_offset = held;
     ack.complete = complete;
     return ack;
   }
-  {
-    std::ofstream out(PartPath(put.sha256), std::ios::binary | std::ios::app);
-    out.write(put.bytes.data(), static_cast<std::streamsize>(put.bytes.size()));
-    out.flush();
-    if (!out) return Status::IOError("cannot write evidence " + put.sha256);
-  }
+  // A failed append may leave a prefix of the chunk: the bytes are right
+  // (content-addressed), so the next put resumes after them (docs/evidence.md).
+  if (Status st = FileEnv::Current().Append(PartPath(put.sha256), put.bytes); !st.ok())
+    return Status::IOError("cannot store evidence " + put.sha256 + ": " + Reason(st));
   ack.next_offset = held + put.bytes.size();
   if (ack.next_offset == put.total_size) {
     RECTIFY_RETURN_IF_ERROR(Finish(put.sha256, put.total_size));
@@ -89,9 +104,11 @@ Status EvidenceStore::Finish(const std::string& sha, uint64_t total_size) {
     fs::remove(part, ec);
     return Status::InvalidArgument("evidence " + sha + ": file hash mismatch, upload discarded");
   }
-  std::error_code ec;
-  fs::rename(part, FinalPath(sha), ec);
-  if (ec) return Status::IOError("cannot store evidence " + sha + ": " + ec.message());
+  // Durable before it is visible: a complete blob is never short after a crash.
+  FileEnv& env = FileEnv::Current();
+  Status st = env.Sync(part);
+  if (st.ok()) st = env.Rename(part, FinalPath(sha));
+  if (!st.ok()) return Status::IOError("cannot store evidence " + sha + ": " + Reason(st));
   return Status::OK();
 }
 

@@ -5,7 +5,10 @@
 // commits once: nothing lost, nothing twice.
 #include <doctest/doctest.h>
 
+#include "server/storage/evidence_store.h"
 #include "shared/fault_vfs.h"
+#include "shared/file_env.h"
+#include "shared/sha256.h"
 #include "sync_fixture.h"
 
 using namespace rectify;
@@ -83,4 +86,65 @@ TEST_CASE("storage faults: a push under a full disk, a failed write or fsync sto
     CHECK(fx.LeafCount("A") == next - 1 + batch.size());
     next += batch.size();
   }
+}
+
+TEST_CASE("storage faults: an evidence chunk under a full disk or a failed fsync shows no blob, then resumes") {
+  FaultFileEnv env;
+  FileEnv::InstallForTesting(&env);
+  struct Restore {
+    ~Restore() { FileEnv::InstallForTesting(nullptr); }
+  } restore;
+  SyncFixture fx;
+  auto opened = EvidenceStore::Open((fx.dir / "evidence").string());
+  REQUIRE(opened.ok());
+  EvidenceStore& store = **opened;
+  std::string file(40'000, '\0');
+  for (size_t i = 0; i < file.size(); ++i) file[i] = static_cast<char>(i * 131 + 7);
+  const std::string sha = HashToHex(Sha256(file));
+  auto put = [&](uint64_t offset, size_t len) {
+    protocol::ChunkPut p;
+    p.sha256 = sha;
+    p.total_size = file.size();
+    p.offset = offset;
+    p.bytes = file.substr(offset, len);
+    p.chunk_sha256 = HashBytes(Sha256(p.bytes));
+    return store.Put(p);
+  };
+  bool complete = true;
+  // The disk fills 5,000 bytes into the second 16,000-byte chunk.
+  REQUIRE(put(0, 16'000).ok());
+  FileFaults full;
+  full.bytes_before_full = 5'000;
+  env.Set(full);
+  auto cut = put(16'000, 16'000);
+  REQUIRE_FALSE(cut.ok());
+  CHECK(cut.status().code() == Status::Code::kIOError);
+  CHECK(cut.status().message().find("No space left on device") != std::string::npos);
+  CHECK(store.Held(sha, &complete) == 21'000);  // a prefix of right bytes
+  CHECK_FALSE(complete);
+  // The last chunk arrives while fsync fails: every byte is held, none visible as a blob.
+  env.Clear();
+  REQUIRE(put(21'000, 16'000).ok());
+  FileFaults no_sync;
+  no_sync.fail_syncs = true;
+  env.Set(no_sync);
+  auto unsynced = put(37'000, 3'000);
+  REQUIRE_FALSE(unsynced.ok());
+  CHECK(unsynced.status().message().find("Input/output error") != std::string::npos);
+  CHECK(store.Held(sha, &complete) == file.size());
+  CHECK_FALSE(complete);
+  protocol::ChunkGet get;
+  get.sha256 = sha;
+  CHECK(store.Get(get).status().code() == Status::Code::kNotFound);
+  // Cleared: any put of that file finishes what is held (no byte twice).
+  env.Clear();
+  auto done = put(file.size(), 0);
+  REQUIRE_MESSAGE(done.ok(), done.status().ToString());
+  CHECK(done->complete);
+  CHECK(store.Held(sha, &complete) == file.size());
+  CHECK(complete);
+  auto back = store.Get(get);
+  REQUIRE(back.ok());
+  CHECK(back->total_size == file.size());
+  CHECK(env.injected() == 2);
 }
