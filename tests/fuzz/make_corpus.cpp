@@ -1,6 +1,9 @@
 // Writes the seed corpora of the fuzz harnesses, made by the project's own
 // encoders (docs/security.md, "Fuzzing"): make_corpus <dir> creates
 // <dir>/<harness>/seed-N for every harness in tests/fuzz/.
+#include <unistd.h>
+#include <xlsxwriter.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -41,6 +44,36 @@ Op SampleOp(int i) {
   op.author = "张老师";
   op.schema_version = 1;
   return op;
+}
+
+// A ledger as a clerk saves it from Excel: a merged title row, the header,
+// two rows with a shared string, a number, a serial date in a Chinese format
+// and a formula with its cached value.
+std::string ClerkXlsx() {
+  const fs::path path = fs::temp_directory_path() /
+                        ("rectify-corpus-" + std::to_string(::getpid()) + ".xlsx");
+  lxw_workbook* wb = workbook_new(path.c_str());
+  lxw_worksheet* ws = workbook_add_worksheet(wb, "台账");
+  lxw_format* date = workbook_add_format(wb);
+  format_set_num_format(date, "yyyy\"年\"m\"月\"d\"日\"");
+  worksheet_merge_range(ws, 0, 0, 0, 11, "某某学校巡察整改台账", nullptr);
+  const char* header[] = {"序号", "方面", "类别", "问题", "问题详情", "整改措施",
+                          "责任部门", "责任人", "整改时限", "整改类型", "整改状态", "整改结果"};
+  for (int c = 0; c < 12; ++c) worksheet_write_string(ws, 1, static_cast<lxw_col_t>(c), header[c], nullptr);
+  for (int r = 2; r < 4; ++r) {
+    worksheet_write_formula_num(ws, static_cast<lxw_row_t>(r), 0, "=ROW()-2", nullptr, r - 1);
+    worksheet_write_string(ws, static_cast<lxw_row_t>(r), 1, "党的建设", nullptr);
+    worksheet_write_string(ws, static_cast<lxw_row_t>(r), 3, "消防通道堵塞", nullptr);
+    worksheet_write_string(ws, static_cast<lxw_row_t>(r), 5, "清理通道；张贴标识", nullptr);
+    worksheet_write_number(ws, static_cast<lxw_row_t>(r), 8, 46113 + r, date);
+    worksheet_write_string(ws, static_cast<lxw_row_t>(r), 9, "限期整改", nullptr);
+    worksheet_write_string(ws, static_cast<lxw_row_t>(r), 10, "推进中", nullptr);
+  }
+  if (workbook_close(wb) != LXW_NO_ERROR) return {};
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  fs::remove(path);
+  return bytes;
 }
 
 std::string Byte(uint8_t b) { return std::string(1, static_cast<char>(b)); }
@@ -138,5 +171,11 @@ int main(int argc, char** argv) {
   Write(dir, "fuzz_csv", std::string("\xef\xbb\xbf") + "a,b\n\"x\"\"y\",2\n");
   Write(dir, "fuzz_encoding", "纯文本 UTF-8");
   Write(dir, "fuzz_encoding", std::string("\xd1\xa7\xd0\xa3", 4));  // GB18030 "学校"
+  const std::string xlsx = ClerkXlsx();
+  if (xlsx.empty()) {
+    std::cerr << "make_corpus: libxlsxwriter could not write the .xlsx seed\n";
+    return 1;
+  }
+  Write(dir, "fuzz_xlsx", xlsx);
   return 0;
 }
