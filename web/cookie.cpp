@@ -20,7 +20,14 @@ std::string SetCookieValue(std::string_view name, std::string_view value, int64_
 }
 
 std::string ReadCookie(const Request& req, std::string_view name) {
-  const std::string wanted = std::string(kPrefix) + std::string(name);
+  return ReadLoopbackCookie(req, std::string(kPrefix) + std::string(name));
+}
+
+std::string SetLoopbackCookieValue(std::string_view name, std::string_view value) {
+  return std::string(name) + "=" + std::string(value) + "; Path=/; HttpOnly; SameSite=Strict";
+}
+
+std::string ReadLoopbackCookie(const Request& req, std::string_view wanted) {
   for (const auto& [k, v] : req.headers) {
     if (!EqualsIgnoreCase(k, "Cookie")) continue;
     std::string_view rest = v;

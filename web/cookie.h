@@ -1,5 +1,6 @@
 // Session cookies for web faces: always `__Host-` prefixed (so Secure,
-// Path=/, no Domain), HttpOnly, SameSite=Strict. Pure functions.
+// Path=/, no Domain), HttpOnly, SameSite=Strict; a loopback face's cookie
+// the same without Secure and the prefix. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -16,5 +17,11 @@ std::string SetCookieValue(std::string_view name, std::string_view value, int64_
 
 // The value of cookie `__Host-<name>` in the request's Cookie headers; "" if absent.
 std::string ReadCookie(const Request& req, std::string_view name);
+
+// For a face served over plain HTTP on loopback (web/loopback_server.h),
+// where a Secure cookie may not be kept: the cookie `name` as is, Path=/,
+// HttpOnly, SameSite=Strict, session-long; and its value ("" if absent).
+std::string SetLoopbackCookieValue(std::string_view name, std::string_view value);
+std::string ReadLoopbackCookie(const Request& req, std::string_view name);
 
 }  // namespace rectify::web

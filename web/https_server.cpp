@@ -7,46 +7,14 @@
 #include <restinio/all.hpp>
 #include <restinio/tls.hpp>
 
+#include "web/restinio_bridge.h"
+
 namespace rectify::web {
 
 namespace {
 
 using Traits = restinio::tls_traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
 using Server = restinio::http_server_t<Traits>;
-
-Request ToRequest(const restinio::request_handle_t& req) {
-  Request out;
-  const auto& h = req->header();
-  out.method = std::string(h.method().c_str());
-  const auto raw_path = h.path();
-  auto decoded = restinio::utils::try_unescape_percent_encoding(raw_path);
-  out.path = decoded ? std::move(*decoded) : std::string(raw_path.data(), raw_path.size());
-  const auto q = h.query();
-  out.query.assign(q.data(), q.size());
-  h.for_each_field([&out](const restinio::http_header_field_t& f) {
-    out.headers.emplace_back(f.name(), f.value());
-  });
-  out.body = req->body();
-  out.remote = req->remote_endpoint().address().to_string() + ":" +
-               std::to_string(req->remote_endpoint().port());
-  return out;
-}
-
-const char* Reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 303: return "See Other";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    default: return status < 400 ? "OK" : "Error";
-  }
-}
 
 class HttpsServerImpl final : public HttpsServer {
  public:
@@ -92,20 +60,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::Start(asio::io_context& io,
       .incoming_http_msg_limits(
           restinio::incoming_http_msg_limits_t{}.max_body_size(options.max_body_bytes))
       .tls_context(std::move(tls))
-      .request_handler([handler = std::move(handler)](restinio::request_handle_t req) {
-        Response resp;
-        try {
-          resp = handler(ToRequest(req));
-        } catch (const std::exception&) {
-          resp = Response::Text(500, "internal error");
-        }
-        auto out = req->create_response(restinio::http_status_line_t{
-            restinio::http_status_code_t{static_cast<std::uint16_t>(resp.status)},
-            Reason(resp.status)});
-        for (auto& [k, v] : resp.headers) out.append_header(k, v);
-        out.set_body(std::move(resp.body));
-        return out.done();
-      });
+      .request_handler(internal::Adapt(std::move(handler)));
   try {
     auto server = std::make_unique<Server>(restinio::external_io_context(io), std::move(settings));
     server->open_sync();

@@ -82,6 +82,7 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   AddAuditCommands(app, ctx);
   AddBundleCommands(app, ctx);
   AddEvidenceCommands(app, ctx);
+  AddDeskCommand(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

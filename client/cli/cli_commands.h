@@ -18,5 +18,6 @@ void AddTransferCommands(CLI::App& app, CliContext& ctx);   // import, export
 void AddReportCommands(CLI::App& app, CliContext& ctx);     // stats, due, report
 void AddStatusCommands(CLI::App& app, CliContext& ctx);     // status
 void AddBundleCommands(CLI::App& app, CliContext& ctx);     // bundle export, bundle import
+void AddDeskCommand(CLI::App& app, CliContext& ctx);         // desk (client/desk)
 
 }  // namespace rectify
