@@ -30,6 +30,16 @@ std::vector<std::string> SplitPath(const std::string& path) {
   return parts;
 }
 
+// "no-referrer" (the web layer's default) makes a browser send
+// "Origin: null" with a form POST, which the Origin check must refuse; the
+// desk's own pages ask for "same-origin" instead, so no address leaves the
+// machine and its forms still name their origin.
+web::Response SameOriginReferrer(web::Response r) {
+  for (auto& [name, value] : r.headers)
+    if (web::EqualsIgnoreCase(name, "Referrer-Policy")) value = "same-origin";
+  return r;
+}
+
 }  // namespace
 
 DeskApp::DeskApp(Ledger& ledger, const Clock& clock, IdSource& ids, DeskOptions options,
@@ -100,7 +110,7 @@ web::Response DeskApp::Handle(const web::Request& req) {
     if (!TokenEquals(web::Get(c.form, "csrf"), csrf_))
       return Error(c, 403, "表单已过期或缺少校验码（CSRF），请返回刷新后再提交。");
   }
-  return Route(c);
+  return SameOriginReferrer(Route(c));
 }
 
 web::Response DeskApp::Login(Ctx& c) {

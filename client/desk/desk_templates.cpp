@@ -191,7 +191,7 @@ constexpr const char* kSync = R"html(
 )html";
 
 constexpr const char* kSyncResult = R"html(
-{{#ok}}<div class="msg" id="summary"><p>同步完成：报送 {{summary.pushed}} 条修改（区里采用 {{summary.applied}} 条，被更新的修改覆盖 {{summary.superseded}} 条，拒绝 {{summary.rejected}} 条{{#summary.replayed}}，区里早已收到 {{summary.replayed}} 条{{/summary.replayed}}），
+{{#ok}}<div class="msg" id="summary"><p>同步完成：报送 {{summary.pushed}} 条修改（区里采用 {{summary.applied}} 条，被更新的修改覆盖 {{summary.superseded}} 条，拒绝 {{summary.rejected}} 条{{#replayed}}，区里早已收到 {{summary.replayed}} 条{{/replayed}}），
 从区里取回 {{summary.pulled}} 条，冲突 {{summary.conflicts}} 条。审计日志已核验（共 {{summary.tree_size}} 条记录）。</p>
 {{#evidence}}<p>佐证材料：本次上传 {{evidence.uploaded}} 个，区里已有 {{evidence.on_server}} 个，共 {{evidence.referenced}} 个。</p>{{/evidence}}
 {{#evidence_error}}<p class="bad">佐证材料未能全部上传：{{evidence_error}}（下次同步时继续）。</p>{{/evidence_error}}</div>

@@ -54,6 +54,7 @@ web::Response DeskApp::SyncPost(Ctx& c) {
       {"rejected", s.rejected},   {"replayed", s.replayed},   {"pulled", s.pulled},
       {"conflicts", s.conflicts}, {"tree_size", s.tree_size}, {"millis", run->millis}};
   data["rejections"] = rejections;
+  data["replayed"] = s.replayed > 0;
   data["has_rejections"] = !rejections.empty();
   LocalEvidenceStore store(EvidenceDir());
   EvidenceSyncOptions eopts;
