@@ -255,20 +255,12 @@ web::Response DeskApp::Problem(Ctx& c, const std::string& number) {
                         {"district", ledger_.GetMeta(EvidenceUploadedKey(e.sha256)).has_value()}});
   }
   json notes = json::array();
-  // Notes are rows of their own; the history lists them with their text.
+  if (auto list = ListProgressNotes(ledger_, p->id); list.ok())
+    for (const auto& n : *list)
+      notes.push_back({{"date", n.date}, {"text", n.text}, {"author", n.author}});
   json local = json::array(), confirmed = json::array();
   if (auto h = LoadProblemHistory(ledger_, p->id); h.ok()) {
-    for (const auto& e : h->local) {
-      local.push_back(HistoryJson(e));
-      if (e.entity == "progress_note") {
-        std::string date, text;
-        for (const auto& [f, v] : e.fields) {
-          if (f == "date") date = v;
-          if (f == "text") text = v;
-        }
-        if (!text.empty()) notes.push_back({{"date", date}, {"text", text}, {"author", e.author}});
-      }
-    }
+    for (const auto& e : h->local) local.push_back(HistoryJson(e));
     for (const auto& e : h->confirmed) confirmed.push_back(HistoryJson(e));
   }
   json kinds = json::array();

@@ -211,7 +211,7 @@ constexpr const char* kImport = R"html(
 constexpr const char* kImportPreview = R"html(
 <p>文件：{{file}}</p>
 {{#errors}}<p class="err error">{{.}}</p>{{/errors}}
-{{#has_errors}}<p>文件有错误，台账没有任何改动。请在 Excel 里改正后 <a href="/import">重新选择文件</a>。</p>{{/has_errors}}
+{{#has_errors}}<p>共 {{error_count}} 处错误，台账没有任何改动。请在 Excel 里改正后 <a href="/import">重新选择文件</a>。</p>{{/has_errors}}
 {{#id}}<p>共 {{count}} 行，没有发现错误。确认后一次写入台账（全部写入或全部不写）。</p>
 <form method="post" action="/import/apply"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}">
 <button type="submit" class="big" id="apply">确认导入</button> <a href="/import">取消</a></form>

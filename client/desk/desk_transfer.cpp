@@ -113,11 +113,15 @@ web::Response DeskApp::ImportPreview(Ctx& c) {
   const web::FormPart* file = web::FindPart(c.parts, "file");
   if (!file || file->data.empty()) return Error(c, 400, "请选择 .xlsx 或 .csv 文件。");
   SpreadsheetInfo info;
-  auto rows = ParseLedgerSpreadsheet(file->data, file->filename, web::Get(c.form, "sheet"), &info);
+  std::vector<std::string> row_errors;
+  auto rows = ParseLedgerSpreadsheet(file->data, file->filename, web::Get(c.form, "sheet"), &info,
+                                     &row_errors);
   json data = {{"file", file->filename}};
   if (!rows.ok()) {
-    // All or nothing, as on the command line: the first bad cell stops the file.
-    data["errors"] = json::array({rows.status().message()});
+    // All or nothing, as on the command line; every bad row is listed.
+    if (row_errors.empty()) row_errors.push_back(rows.status().message());
+    data["errors"] = row_errors;
+    data["error_count"] = row_errors.size();
     data["has_errors"] = true;
     return Page(c, "import_preview", "导入预览", data, 400);
   }

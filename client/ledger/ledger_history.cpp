@@ -208,6 +208,24 @@ Status UndoPendingOp(Ledger& ledger, uint64_t device_seq, const std::string& aut
   return tx->Commit();
 }
 
+Result<std::vector<NoteEntry>> ListProgressNotes(Ledger& ledger, const std::string& problem_ref) {
+  auto id = ledger.ResolveProblem(problem_ref);
+  if (!id.ok()) return id.status();
+  auto stmt = ledger.db().Prepare(
+      "SELECT id, date, author, text FROM progress_note WHERE problem_id = ?1 AND deleted = 0 "
+      "ORDER BY date, id");
+  if (!stmt.ok()) return stmt.status();
+  RECTIFY_RETURN_IF_ERROR(stmt->Bind(1, *id));
+  std::vector<NoteEntry> out;
+  for (;;) {
+    auto more = stmt->Step();
+    if (!more.ok()) return more.status();
+    if (!*more) return out;
+    out.push_back(
+        {stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnText(3)});
+  }
+}
+
 uint64_t ConfirmedHighWater(Ledger& ledger) {
   auto stmt = ledger.db().Prepare("SELECT COALESCE(MAX(hlc), 0) FROM canon_field");
   if (!stmt.ok()) return 0;

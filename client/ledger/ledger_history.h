@@ -41,6 +41,12 @@ Result<ProblemHistory> LoadProblemHistory(Ledger& ledger, const std::string& pro
 // touch a verified problem). All or nothing.
 Status UndoPendingOp(Ledger& ledger, uint64_t device_seq, const std::string& author);
 
+struct NoteEntry {
+  std::string id, date, author, text;
+};
+// A problem's progress notes (进展记录), visible ones, oldest first.
+Result<std::vector<NoteEntry>> ListProgressNotes(Ledger& ledger, const std::string& problem_ref);
+
 // The newest stamp among the confirmed fields (0 if none): a mark taken
 // before a sync, to ask afterwards what the district changed.
 uint64_t ConfirmedHighWater(Ledger& ledger);

@@ -117,7 +117,8 @@ class CsvNamer : public CellNamer {
 }  // namespace
 
 Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes,
-                                              const std::string& file_name) {
+                                              const std::string& file_name,
+                                              std::vector<std::string>* row_errors) {
   CsvNamer namer(file_name);
   LedgerTableReader reader(namer);
   Result<std::string> text = ToUtf8(bytes, nullptr);
@@ -135,13 +136,18 @@ Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes,
       continue;
     }
     ImportRow row;
-    RECTIFY_RETURN_IF_ERROR(reader.ReadRow(rec, &row));
+    if (Status st = reader.ReadRow(rec, &row); !st.ok()) {
+      if (!row_errors) return st;
+      row_errors->push_back(st.message());
+      continue;
+    }
     rows.push_back(std::move(row));
   }
   if (!well_formed)
     return reader.Fail(error.line, error.column,
                        reader.WithName(error.line, error.column, error.message));
   if (!reader.has_header()) return reader.Fail(1, 1, "empty file: no header row");
+  if (row_errors && !row_errors->empty()) return Status::InvalidArgument(row_errors->front());
   return rows;
 }
 

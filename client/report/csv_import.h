@@ -27,6 +27,9 @@ namespace rectify {
 // whose message starts with "<file_name>:<line>:<column>: " where line is the
 // 1-based physical line the record starts on and column the 1-based field
 // index, followed by the header name when known.
-Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes, const std::string& file_name);
+// `row_errors` not null: a bad row's error is appended there and reading goes
+// on (a preview lists them all); the result is still the first error.
+Result<std::vector<ImportRow>> ParseLedgerCsv(std::string_view bytes, const std::string& file_name,
+                                              std::vector<std::string>* row_errors = nullptr);
 
 }  // namespace rectify

@@ -24,7 +24,8 @@ bool EndsWithNoCase(const std::string& s, std::string_view suffix) {
 Result<std::vector<ImportRow>> ParseLedgerSpreadsheet(std::string_view bytes,
                                                       const std::string& file_name,
                                                       const std::string& sheet,
-                                                      SpreadsheetInfo* info) {
+                                                      SpreadsheetInfo* info,
+                                                      std::vector<std::string>* row_errors) {
   SpreadsheetInfo local;
   SpreadsheetInfo* out = info ? info : &local;
   if (EndsWithNoCase(file_name, ".xlsx") || EndsWithNoCase(file_name, ".xlsm") ||
@@ -32,6 +33,7 @@ Result<std::vector<ImportRow>> ParseLedgerSpreadsheet(std::string_view bytes,
     out->format = out->encoding = "xlsx";
     XlsxOptions options;
     options.sheet = sheet;
+    options.row_errors = row_errors;
     return ParseLedgerXlsx(bytes, file_name, options, &out->xlsx);
   }
   out->format = "csv";
@@ -41,7 +43,7 @@ Result<std::vector<ImportRow>> ParseLedgerSpreadsheet(std::string_view bytes,
     return text.status().Annotate(slash == std::string::npos ? file_name
                                                              : file_name.substr(slash + 1));
   }
-  return ParseLedgerCsv(bytes, file_name);
+  return ParseLedgerCsv(bytes, file_name, row_errors);
 }
 
 }  // namespace rectify

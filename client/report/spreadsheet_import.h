@@ -20,10 +20,12 @@ struct SpreadsheetInfo {
 
 // An .xlsx (name ending in .xlsx or .xlsm, any case, or bytes starting like a
 // zip) goes to ParseLedgerXlsx with `sheet` (empty: the first); anything else
-// to ParseLedgerCsv. Errors are those of the reader.
+// to ParseLedgerCsv. Errors are those of the reader; `row_errors` (optional)
+// collects every bad row's error (see ParseLedgerCsv).
 Result<std::vector<ImportRow>> ParseLedgerSpreadsheet(std::string_view bytes,
                                                       const std::string& file_name,
                                                       const std::string& sheet,
-                                                      SpreadsheetInfo* info);
+                                                      SpreadsheetInfo* info,
+                                                      std::vector<std::string>* row_errors = nullptr);
 
 }  // namespace rectify

@@ -726,13 +726,20 @@ class XlsxParser {
       // Excel writes no cell for a blank one: a row ends at its last value.
       if (records[i].fields.size() < head.fields.size())
         records[i].fields.resize(head.fields.size());
-      RECTIFY_RETURN_IF_ERROR(CheckErrorCells(grid, records[i], reader));
       ImportRow row;
-      RECTIFY_RETURN_IF_ERROR(reader.ReadRow(records[i], &row));
+      Status st = CheckErrorCells(grid, records[i], reader);
+      if (st.ok()) st = reader.ReadRow(records[i], &row);
+      if (!st.ok()) {
+        if (!options_.row_errors) return st;
+        options_.row_errors->push_back(st.message());
+        continue;
+      }
       row.where = namer.Ref(row.line, reader.number_column());
       rows.push_back(std::move(row));
     }
     if (info) *info = {sheet_name_, head.line, header_rows, static_cast<int>(header)};
+    if (options_.row_errors && !options_.row_errors->empty())
+      return Status::InvalidArgument(options_.row_errors->front());
     return rows;
   }
 

@@ -33,6 +33,9 @@ struct XlsxLimits {
 struct XlsxOptions {
   std::string sheet;  // worksheet name; empty: the first sheet of the workbook
   XlsxLimits limits;
+  // Not null: a bad row's error is appended here and reading goes on, so a
+  // preview can list every row's error; the result is still the first error.
+  std::vector<std::string>* row_errors = nullptr;
 };
 
 // What the reader found, for the CLI's summary.
