@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/sync/ledger_sync_store.h"
 #include "server/service/serve_wiring.h"
 #include "server/storage/pg_store.h"
 #include "shared/checkpoint.h"
@@ -71,15 +72,12 @@ struct Province {
     }
     return n;
   }
-  // The checkpoint note a device keeps (kMetaCheckpoint of
-  // client/sync/ledger_sync_store.h; not included here: its header brings
-  // ledger.h, whose rectify::kRoleSchool collides at link time with the
-  // one of shared/x509_identity.h).
+  // The checkpoint note a device keeps (client/sync/ledger_sync_store.h).
   std::string KeptCheckpoint(const std::string& dev) {
     auto db = Database::Open(dir / (dev + ".db"));
     if (!db.ok()) return "";
     auto st = (*db)->Prepare("SELECT value FROM meta WHERE key = ?1");
-    if (!st.ok() || !st->Bind(1, std::string("sync.checkpoint")).ok()) return "";
+    if (!st.ok() || !st->Bind(1, std::string(kMetaCheckpoint)).ok()) return "";
     auto row = st->Step();
     return row.ok() && *row ? st->ColumnText(0) : "";
   }
