@@ -6,10 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-${BUILD_DIR:-build}}
-if [ "$(id -u)" -ne 0 ]; then
-  echo "check_packages: SKIPPED: dpkg -i needs root" >&2
-  exit 0
-fi
+skip() { echo "check_packages: SKIPPED: $*" >&2; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip "dpkg -i needs root"
+for tool in dpkg dpkg-deb dpkg-shlibdeps cpack systemd-analyze; do
+  command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/setup.sh)"
+done
+# Never replace (and then purge) packages someone installed on this machine.
+for pkg in rectify rectifyd; do
+  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    skip "package $pkg is already installed here"
+  fi
+done
 cmake --build "$BUILD_DIR" --target rectify rectifyd >/dev/null
 out=$(mktemp -d)
 trap 'dpkg --purge rectify rectifyd >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
@@ -24,7 +31,7 @@ dpkg-deb -f "$out"/rectifyd_*.deb Depends | grep -q libpq5 ||
   { echo "check_packages: rectifyd does not declare libpq5" >&2; exit 1; }
 dpkg -i "${debs[@]}" >/dev/null
 /usr/bin/rectifyd --version
-/usr/bin/rectify --help >/dev/null  # rectify has no --version yet (client/cli)
+/usr/bin/rectify --version
 getent passwd rectifyd >/dev/null || { echo "check_packages: no rectifyd user" >&2; exit 1; }
 systemd-analyze verify /lib/systemd/system/rectifyd.service
 dpkg --purge rectify rectifyd >/dev/null
