@@ -469,28 +469,35 @@ class PgSchoolTxn final : public SchoolTxn {
     return Status::OK();
   }
 
+  // A conflict row's columns (without id) and their 16 parameters; the VALUES
+  // list is left open so the caller can add an id or RETURNING.
+  static constexpr const char* kInsertConflict =
+      "INSERT INTO conflicts(school_id, server_seq, entity, row_id, field, winner_kind, "
+      "winner_value, winner_hlc, winner_device, winner_author, loser_kind, loser_value, "
+      "loser_hlc, loser_device, loser_author, rule) "
+      "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16";
+  Params ConflictParams(const ConflictRecord& c) const {
+    Params p;
+    p.Text(school_)
+        .U64(c.server_seq)
+        .Text(c.entity)
+        .Text(c.row_id)
+        .Text(c.field)
+        .Val(c.winner.value)
+        .U64(c.winner.stamp.hlc.raw)
+        .Text(c.winner.stamp.device_id)
+        .Text(c.winner.author)
+        .Val(c.loser.value)
+        .U64(c.loser.stamp.hlc.raw)
+        .Text(c.loser.stamp.device_id)
+        .Text(c.loser.author)
+        .Text(c.rule);
+    return p;
+  }
+
   Result<uint64_t> AppendConflict(const ConflictRecord& c) override {
     RECTIFY_RETURN_IF_ERROR(Writable());
-    auto rows = Exec(
-        "INSERT INTO conflicts(school_id, server_seq, entity, row_id, field, winner_kind, "
-        "winner_value, winner_hlc, winner_device, winner_author, loser_kind, loser_value, "
-        "loser_hlc, loser_device, loser_author, rule) "
-        "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) RETURNING id",
-        Params()
-            .Text(school_)
-            .U64(c.server_seq)
-            .Text(c.entity)
-            .Text(c.row_id)
-            .Text(c.field)
-            .Val(c.winner.value)
-            .U64(c.winner.stamp.hlc.raw)
-            .Text(c.winner.stamp.device_id)
-            .Text(c.winner.author)
-            .Val(c.loser.value)
-            .U64(c.loser.stamp.hlc.raw)
-            .Text(c.loser.stamp.device_id)
-            .Text(c.loser.author)
-            .Text(c.rule));
+    auto rows = Exec(std::string(kInsertConflict) + ") RETURNING id", ConflictParams(c));
     if (!rows.ok()) return rows.status();
     dirty_ = true;
     return rows->U64(0, 0);
@@ -629,27 +636,10 @@ class PgSchoolTxn final : public SchoolTxn {
     for (const auto& row : d.rows)
       RECTIFY_RETURN_IF_ERROR(WriteFields(row.entity, row.row_id, row.fields));
     for (const auto& c : d.conflicts) {
-      auto r = Exec(
-          "INSERT INTO conflicts(id, school_id, server_seq, entity, row_id, field, winner_kind, "
-          "winner_value, winner_hlc, winner_device, winner_author, loser_kind, loser_value, "
-          "loser_hlc, loser_device, loser_author, rule) "
-          "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
-          Params()
-              .U64(c.id)
-              .Text(school_)
-              .U64(c.server_seq)
-              .Text(c.entity)
-              .Text(c.row_id)
-              .Text(c.field)
-              .Val(c.winner.value)
-              .U64(c.winner.stamp.hlc.raw)
-              .Text(c.winner.stamp.device_id)
-              .Text(c.winner.author)
-              .Val(c.loser.value)
-              .U64(c.loser.stamp.hlc.raw)
-              .Text(c.loser.stamp.device_id)
-              .Text(c.loser.author)
-              .Text(c.rule));
+      // The copied id goes last: the column list of kInsertConflict plus ", id".
+      std::string sql(kInsertConflict);
+      sql.replace(sql.find(", rule)"), 7, ", rule, id)");
+      auto r = Exec(sql + ",$17)", ConflictParams(c).U64(c.id));
       if (!r.ok()) return r.status();
     }
     if (!d.conflicts.empty()) {
