@@ -11,6 +11,7 @@
 
 #include "pg_cluster.h"
 #include "server/storage/pg_store.h"
+#include "shared/merkle.h"
 #include "store_kinds.h"
 
 using namespace rectify;
@@ -115,4 +116,46 @@ TEST_CASE("pg store: a bad URI and an unreachable server are clear errors") {
   auto st = PgStore::Open("postgresql:///nope?host=/nonexistent-dir&connect_timeout=2").status();
   CHECK(st.code() == Status::Code::kUnavailable);
   CHECK(st.message().find("cannot connect") != std::string::npos);
+}
+
+TEST_CASE("pg store: a loaded school keeps its conflict ids and later ones come after them") {
+  PgCluster* cluster = PgCluster::Get();
+  if (!cluster) return;
+  auto store = PgStore::Open(cluster->NewDatabase());
+  REQUIRE(store.ok());
+  FieldState win{Value{std::string("甲")}, Stamp{Hlc{2}, "d1"}, "张三"};
+  FieldState lose{Value{int64_t{5}}, Stamp{Hlc{1}, "d2"}, "李四"};
+  SchoolDump dump;
+  dump.school_id = "s1";
+  dump.conflicts = {{7, 1, "problem", "p1", "title", win, lose, "lww"},
+                    {40, 2, "problem", "p2", "title", lose, win, "lww"}};
+  dump.leaves = {{"leaf0", LeafHash("leaf0")}};
+  dump.checkpoints = {{1, "note1"}};
+  bool copied = false;
+  Status loaded = (*store)->LoadSchool(dump, &copied);
+  REQUIRE_MESSAGE(loaded.ok(), loaded.ToString());
+  CHECK(copied);
+  {
+    auto txn = (*store)->BeginRead("s1");
+    REQUIRE(txn.ok());
+    auto all = (*txn)->ConflictsInRange(0, 10);
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 2);
+    CHECK((*all)[0].id == 7);
+    CHECK((*all)[0].winner.value == Value{std::string("甲")});
+    CHECK((*all)[0].loser.stamp == Stamp{Hlc{1}, "d2"});
+    CHECK((*all)[0].loser.author == "李四");
+    CHECK((*all)[1].id == 40);
+    CHECK((*all)[1].winner.value == Value{int64_t{5}});
+  }
+  auto txn = (*store)->Begin("s1");
+  REQUIRE(txn.ok());
+  auto next = (*txn)->AppendConflict({0, 3, "problem", "p3", "title", win, lose, "lww"});
+  REQUIRE(next.ok());
+  CHECK(*next > 40);
+  REQUIRE((*txn)->Commit().ok());
+  // Loading the same copy again changes nothing.
+  Status again = (*store)->LoadSchool(dump, &copied);
+  REQUIRE_MESSAGE(again.ok(), again.ToString());
+  CHECK_FALSE(copied);
 }
