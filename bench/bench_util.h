@@ -34,8 +34,8 @@
 
 #include "client/ledger/id_source.h"
 #include "client/ledger/ledger.h"
-#include "server/service/pki.h"
 #include "server/admin/rectifyd_verify.h"
+#include "server/service/pki.h"
 #include "shared/clock.h"
 #include "shared/op.h"
 #include "shared/sqlite.h"
@@ -191,14 +191,16 @@ inline void Enroll(const std::string& data_dir, const std::string& school,
 // `rectifyd serve` on an ephemeral loopback port, SIGTERMed on destruction.
 class ServerProcess {
  public:
-  ServerProcess(const std::string& data_dir, int threads) {
+  ServerProcess(const std::string& data_dir, int threads, std::vector<std::string> extra = {},
+                const std::string& log_name = "serve.log") {
     int fds[2];
     if (::pipe(fds) != 0) Die("pipe", Status::IOError("pipe"));
     const std::string bin = RectifydPath();
-    const std::string log = data_dir + "/serve.log";
+    const std::string log = data_dir + "/" + log_name;
     std::vector<std::string> args = {
         bin,        "serve",       "--data",    data_dir,
         "--listen", "127.0.0.1:0", "--threads", std::to_string(threads)};
+    args.insert(args.end(), extra.begin(), extra.end());
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);

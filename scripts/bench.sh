@@ -14,7 +14,7 @@ if [ "${1:-}" = "--quick" ]; then QUICK=(--quick); fi
 BENCHES=(bench_limit bench_local bench_push bench_pull bench_fanin bench_audit)
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >&2
-cmake --build "$BUILD_DIR" --target rectifyd "${BENCHES[@]}" -j"${JOBS:-$(nproc)}" >&2
+cmake --build "$BUILD_DIR" --target rectifyd "${BENCHES[@]}" bench_province -j"${JOBS:-$(nproc)}" >&2
 
 # The limit is measured first, in this run, and every other bench compares to it.
 limit_out=$("$BUILD_DIR/bench/bench_limit" "${QUICK[@]}")
@@ -29,4 +29,33 @@ for b in "${BENCHES[@]:1}"; do
     failed=1
   fi
 done
+
+# A province on PostgreSQL: RECTIFY_BENCH_PG, or a throwaway cluster made here
+# (initdb as the postgres user when root, Unix socket only, synchronous commit on).
+pg_dir=""
+if [ -z "${RECTIFY_BENCH_PG:-}" ]; then
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -n "$PG_BIN" ]; then
+    pg_dir=$(mktemp -d /tmp/rectify-bench-pg-XXXXXX)
+    AS=(); if [ "$(id -u)" -eq 0 ]; then chown postgres "$pg_dir"; AS=(runuser -u postgres --); fi
+    "${AS[@]}" "$PG_BIN/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C >&2
+    printf "listen_addresses = ''\nunix_socket_directories = '%s'\nmax_connections = 300\n" \
+      "$pg_dir" >> "$pg_dir/data/postgresql.conf"
+    "${AS[@]}" "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w start >&2
+    RECTIFY_BENCH_PG="postgresql:///postgres?host=$pg_dir&user=postgres"
+  fi
+fi
+if [ -n "${RECTIFY_BENCH_PG:-}" ]; then
+  echo "running bench_province" >&2
+  if ! "$BUILD_DIR/bench/bench_province" "${QUICK[@]}" --pg "$RECTIFY_BENCH_PG"; then
+    echo "bench: bench_province FAILED" >&2
+    failed=1
+  fi
+else
+  echo "bench: bench_province skipped: no PostgreSQL" >&2
+fi
+if [ -n "$pg_dir" ]; then
+  "${AS[@]}" "$PG_BIN/pg_ctl" -D "$pg_dir/data" -m fast stop >&2 || true
+  rm -rf "$pg_dir"
+fi
 exit $failed

@@ -8,6 +8,7 @@ PKGS=(build-essential cmake ninja-build pkg-config git ca-certificates openssl
       libzip-dev libexpat1-dev libxlsxwriter-dev
       librestinio-dev libfmt-dev libhttp-parser-dev libkainjow-mustache-dev nodejs
       chromium poppler-utils fonts-noto-cjk
+      libpq-dev postgresql dpkg-dev systemd  # province store; .deb check (check_packages.sh)
       clang-14 libclang-rt-14-dev)  # clang + libFuzzer for scripts/fuzz.sh
 missing=()
 for p in "${PKGS[@]}"; do

@@ -67,6 +67,7 @@ int RunCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   ctx.out = &out;
   ctx.err = &err;
   CLI::App app{"rectify: the school's inspection-rectification ledger (整改台账)", "rectify"};
+  app.set_version_flag("--version", std::string("rectify ") + RECTIFY_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand
   AddGlobalOptions(app, ctx);

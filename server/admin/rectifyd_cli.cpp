@@ -10,19 +10,20 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "server/network/echo_handler.h"
-#include "server/service/pki.h"
 #include "server/admin/rectifyd_bundle.h"
+#include "server/admin/rectifyd_store_cmds.h"
 #include "server/admin/rectifyd_user.h"
 #include "server/admin/rectifyd_verify.h"
 #include "server/console/console_server.h"
+#include "server/network/echo_handler.h"
+#include "server/network/tls_server.h"
 #include "server/service/accounts.h"
 #include "server/service/console_ops.h"
 #include "server/service/district_view.h"
-#include "server/storage/account_store.h"
+#include "server/service/pki.h"
 #include "server/service/revocation_list.h"
 #include "server/service/serve_wiring.h"
-#include "server/network/tls_server.h"
+#include "server/storage/account_store.h"
 #include "shared/host_port.h"
 #include "shared/role.h"
 #include "shared/duration.h"
@@ -130,6 +131,7 @@ struct ServeArgs {
   std::string session_limit = "30m";
   int threads = 2;
   uint64_t max_evidence_mb = 100;
+  std::string store;
   bool echo = false;
   bool json = false;
   std::string console;  // HOST:PORT of the console; empty: no console
@@ -173,6 +175,7 @@ int RunServe(const ServeArgs& a) {
     so.is_revoked = o.is_revoked;
     so.log = ServerLog;
     so.max_evidence_bytes = a.max_evidence_mb << 20;
+    so.store = a.store;
     auto opened = SyncServer::Open(a.data_dir, std::move(so));
     if (!opened.ok()) return ReportFailure("serve", opened.status(), a.json);
     sync = std::move(*opened);
@@ -311,6 +314,7 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
                   "largest evidence file accepted by upload, in MiB")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 20))
       ->capture_default_str();
+  AddStoreOption(cmd, &args->store);
   cmd->add_flag("--echo", args->echo,
                 "diagnostic: echo frames instead of syncing (tests the TLS setup end to end)");
   cmd->add_flag("--json", args->json, "print the listening event as JSON");
@@ -325,9 +329,16 @@ void AddServeCommand(CLI::App& app, int* exit_code) {
   cmd->callback([args, exit_code] { *exit_code = RunServe(*args); });
 }
 
+void AddStoreOption(CLI::App* cmd, std::string* store) {
+  cmd->add_option("--store", *store,
+                  "where the district's data lives: sqlite (DIR/rectifyd.db, the default) or "
+                  "postgresql://user@host/db shared by several servers");
+}
+
 int RunRectifyd(int argc, char** argv) {
   CLI::App app{"rectifyd: the Rectify district server and its administration"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rectifyd ") + RECTIFY_VERSION);
   int exit_code = 0;
   AddInitCommand(app, &exit_code);
   AddEnrollCommand(app, &exit_code);
@@ -336,6 +347,8 @@ int RunRectifyd(int argc, char** argv) {
   AddVerifyCommand(app, &exit_code);
   AddBundleCommand(app, &exit_code);
   AddUserCommand(app, &exit_code);
+  AddMigrateCommand(app, &exit_code);
+  AddBackupCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -24,6 +24,8 @@ void AddServeCommand(CLI::App& app, int* exit_code);
 // error: …" on stderr, and {"ok":false,"error","code"} on stdout with --json.
 // Returns the exit status (1).
 int ReportFailure(const std::string& command, const Status& st, bool json);
+// Adds --store (sqlite or a postgresql:// URI) to a subcommand.
+void AddStoreOption(CLI::App* cmd, std::string* store);
 // Parses "HOST:PORT" or "[IPv6]:PORT".
 Status ParseListen(const std::string& text, std::string* host, uint16_t* port);
 

@@ -9,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "server/service/audit_log.h"
 #include "server/admin/rectifyd_cli.h"
+#include "server/service/audit_log.h"
 #include "server/service/serve_wiring.h"
-#include "server/storage/sqlite_store.h"
+#include "server/storage/store_factory.h"
 #include "shared/checkpoint.h"
 
 namespace rectify {
@@ -20,7 +20,7 @@ namespace rectify {
 namespace {
 
 struct VerifyArgs {
-  std::string data_dir, school;
+  std::string data_dir, school, store;
   bool json = false;
 };
 
@@ -30,7 +30,7 @@ int RunVerify(const VerifyArgs& a) {
   if (!log_name.ok()) return fail(log_name.status());
   auto key = ReadLogKey(a.data_dir);
   if (!key.ok()) return fail(key.status());
-  auto store = SqliteStore::Open(a.data_dir);
+  auto store = OpenStore(a.data_dir, a.store);
   if (!store.ok()) return fail(store.status());
   const VerifyingKey vkey = VerifyingKey::FromSigningKey(*key);
   std::vector<std::string> schools;
@@ -71,6 +71,7 @@ void AddVerifyCommand(CLI::App& app, int* exit_code) {
       "Rebuild every school's audit-log tree from its leaves and check the signed checkpoints");
   cmd->add_option("--data", args->data_dir, "district directory")->required();
   cmd->add_option("--school", args->school, "verify one school only");
+  AddStoreOption(cmd, &args->store);
   cmd->add_flag("--json", args->json, "machine-readable result");
   cmd->callback([args, exit_code] { *exit_code = RunVerify(*args); });
 }

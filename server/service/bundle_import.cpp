@@ -10,12 +10,12 @@
 #include <variant>
 
 #include "protocol/messages.h"
-#include "server/storage/evidence_store.h"
 #include "server/service/pki.h"
 #include "server/service/revocation_list.h"
 #include "server/service/serve_wiring.h"
-#include "server/storage/sqlite_store.h"
 #include "server/service/sync_service_impl.h"
+#include "server/storage/evidence_store.h"
+#include "server/storage/sqlite_store.h"
 #include "shared/audit_leaf.h"
 #include "shared/bundle_format.h"
 #include "shared/checkpoint.h"

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/server_session.h"
-#include "server/storage/evidence_store.h"
 #include "server/service/pki.h"
-#include "server/storage/sqlite_store.h"
 #include "server/service/sync_service_impl.h"
+#include "server/storage/evidence_store.h"
+#include "server/storage/store_factory.h"
 
 namespace rectify {
 
@@ -17,7 +17,7 @@ namespace {
 
 class SyncServerImpl final : public SyncServer {
  public:
-  SyncServerImpl(std::unique_ptr<SqliteStore> store, SigningKey key, ServeOptions options,
+  SyncServerImpl(std::unique_ptr<Store> store, SigningKey key, ServeOptions options,
                  std::string log_name, std::unique_ptr<EvidenceStore> evidence)
       : store_(std::move(store)),
         evidence_(std::move(evidence)),
@@ -49,7 +49,7 @@ class SyncServerImpl final : public SyncServer {
   const std::string& log_name() const override { return log_name_; }
 
  private:
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Store> store_;
   std::unique_ptr<EvidenceStore> evidence_;  // DIR/evidence, docs/evidence.md
   ServeOptions options_;
   SigningKey log_key_;
@@ -82,8 +82,9 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Open(const std::string& data_dir
   if (!log_name.ok()) return log_name.status();
   auto key = ReadLogKey(data_dir);
   if (!key.ok()) return key.status();
-  auto store = SqliteStore::Open(data_dir);
-  if (!store.ok()) return store.status().Annotate("opening " + data_dir + "/rectifyd.db");
+  auto store = OpenStore(data_dir, options.store);
+  if (!store.ok())
+    return store.status().Annotate("opening " + DescribeStore(data_dir, options.store));
   EvidenceStoreOptions evidence_options;
   evidence_options.max_file_bytes = options.max_evidence_bytes;
   auto evidence = EvidenceStore::Open(data_dir + "/evidence", evidence_options);

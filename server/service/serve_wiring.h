@@ -25,12 +25,15 @@ struct ServeOptions {
   // One line per notable event (refused tenant access, clamped clock …). No secrets.
   std::function<void(const std::string& line)> log;
   uint64_t max_evidence_bytes = 100ull << 20;  // larger evidence uploads are refused
+  // The store (server/storage/store_factory.h): empty for DIR/rectifyd.db, or a
+  // postgresql:// URI shared by several servers.
+  std::string store;
 };
 
 class SyncServer {
  public:
   virtual ~SyncServer() = default;
-  // Opens DIR/rectifyd.db and DIR/log.key. Fails with a clear Status if the
+  // Opens the store (options.store) and DIR/log.key. Fails with a clear Status if the
   // directory was not made by `rectifyd init`.
   static Result<std::unique_ptr<SyncServer>> Open(const std::string& data_dir,
                                                   ServeOptions options);

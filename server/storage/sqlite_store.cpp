@@ -1,5 +1,8 @@
 #include "server/storage/sqlite_store.h"
 
+#include <sqlite3.h>
+
+#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -473,6 +476,75 @@ class SqliteSchoolTxn final : public SchoolTxn {
         StoredCheckpoint{FromSql((*st)->ColumnInt(0)), (*st)->ColumnText(1)});
   }
 
+  // Every row of this school (read txns; SqliteStore::DumpSchool).
+  Status Dump(SchoolDump* d) {
+    d->school_id = school_;
+    auto ops = Prep(std::string(kOpColumns) +
+                    " FROM ops WHERE school_id=?1 ORDER BY device_id, device_seq");
+    if (!ops.ok()) return ops.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**ops)(school_).status());
+    for (;;) {
+      auto more = (*ops)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      auto op = ReadOpRow(**ops);
+      if (!op.ok()) return op.status();
+      d->ops.push_back(std::move(*op));
+    }
+    auto rows = Prep(
+        "SELECT entity, row_id, field, value, hlc, device_id, author FROM fields "
+        "WHERE school_id=?1 ORDER BY entity, row_id");
+    if (!rows.ok()) return rows.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**rows)(school_).status());
+    for (;;) {
+      auto more = (*rows)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      Statement& st = **rows;
+      if (d->rows.empty() || d->rows.back().entity != st.ColumnText(0) ||
+          d->rows.back().row_id != st.ColumnText(1))
+        d->rows.push_back({st.ColumnText(0), st.ColumnText(1), {}});
+      d->rows.back().fields.emplace(
+          st.ColumnText(2),
+          FieldState{st.ColumnValue(3), Stamp{Hlc{FromSql(st.ColumnInt(4))}, st.ColumnText(5)},
+                     st.ColumnText(6)});
+    }
+    auto conflicts = ConflictsInRange(0, static_cast<uint64_t>(INT64_MAX));
+    if (!conflicts.ok()) return conflicts.status();
+    d->conflicts = std::move(*conflicts);
+    auto binds = Prep(
+        "SELECT device_id, cert_device FROM device_bindings WHERE school_id=?1 ORDER BY device_id");
+    if (!binds.ok()) return binds.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**binds)(school_).status());
+    for (;;) {
+      auto more = (*binds)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      d->bindings.emplace_back((*binds)->ColumnText(0), (*binds)->ColumnText(1));
+    }
+    auto leaves = Prep("SELECT bytes, hash FROM leaves WHERE school_id=?1 ORDER BY idx");
+    if (!leaves.ok()) return leaves.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**leaves)(school_).status());
+    for (;;) {
+      auto more = (*leaves)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      auto h = HashFromBytes((*leaves)->ColumnBlob(1));
+      if (!h.ok()) return Status::Corruption("leaf hash has a bad length");
+      d->leaves.emplace_back((*leaves)->ColumnBlob(0), *h);
+    }
+    auto cps = Prep("SELECT size, note FROM checkpoints WHERE school_id=?1 ORDER BY size");
+    if (!cps.ok()) return cps.status();
+    RECTIFY_RETURN_IF_ERROR(Binder(**cps)(school_).status());
+    for (;;) {
+      auto more = (*cps)->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      d->checkpoints.push_back({FromSql((*cps)->ColumnInt(0)), (*cps)->ColumnText(1)});
+    }
+    return Status::OK();
+  }
+
   // Every school with a leaf (store-wide; used by SqliteStore::ListSchools).
   Result<std::vector<std::string>> AllSchools() {
     auto st = Prep("SELECT DISTINCT school_id FROM leaves ORDER BY school_id");
@@ -678,6 +750,34 @@ Result<std::unique_ptr<SchoolTxn>> SqliteStore::BeginRead(const std::string& sch
   auto conn = AcquireReader();
   if (!conn.ok()) return conn.status();
   return std::unique_ptr<SchoolTxn>(new SqliteSchoolTxn(school_id, this, std::move(*conn)));
+}
+
+Result<SchoolDump> SqliteStore::DumpSchool(const std::string& school_id) {
+  auto txn = BeginRead(school_id);
+  if (!txn.ok()) return txn.status();
+  SchoolDump dump;
+  RECTIFY_RETURN_IF_ERROR(static_cast<SqliteSchoolTxn&>(**txn).Dump(&dump));
+  return dump;
+}
+
+Status SqliteStore::Backup(const std::string& dest) {
+  if (std::filesystem::exists(dest))
+    return Status::AlreadyExists(dest + " exists; refusing to overwrite a backup");
+  auto out = Database::Open(dest, /*durable_sync=*/true);
+  if (!out.ok()) return out.status();
+  // From a reader connection: the copy is one WAL snapshot, writers go on.
+  auto conn = AcquireReader();
+  if (!conn.ok()) return conn.status();
+  sqlite3_backup* b = sqlite3_backup_init((*out)->handle(), "main", (*conn)->db->handle(), "main");
+  if (b == nullptr)
+    return Status::IOError("backup of " + path_ + ": " + sqlite3_errmsg((*out)->handle()));
+  int rc = sqlite3_backup_step(b, -1);
+  const int finish = sqlite3_backup_finish(b);
+  ReleaseReader(std::move(*conn));
+  if (rc != SQLITE_DONE || finish != SQLITE_OK)
+    return Status::IOError("backup of " + path_ + " to " + dest +
+                           " failed: " + sqlite3_errstr(rc != SQLITE_DONE ? rc : finish));
+  return Status::OK();
 }
 
 Result<std::vector<std::string>> SqliteStore::ListSchools() {

@@ -35,6 +35,12 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<SchoolTxn>> BeginRead(const std::string& school_id) override;
   Result<std::vector<std::string>> ListSchools() override;
 
+  // Reads everything of one school in one snapshot (for `rectifyd migrate`).
+  Result<SchoolDump> DumpSchool(const std::string& school_id);
+  // An online, consistent copy of the whole database into the file `dest`
+  // (SQLite's backup API; writers keep going meanwhile). `dest` must not exist.
+  Status Backup(const std::string& dest);
+
   const std::string& path() const { return path_; }
 
   // A connection with its prepared statements, reused across units of work

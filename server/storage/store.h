@@ -138,6 +138,23 @@ class SchoolTxn {
   virtual Result<std::optional<StoredCheckpoint>> LatestCheckpoint() = 0;
 };
 
+// Everything one school holds, for copying a store into another
+// (`rectifyd migrate`, docs/operations.md). Leaves carry their hash; upper
+// Merkle nodes are not part of it (the target recomputes them).
+struct SchoolDump {
+  struct Row {
+    std::string entity, row_id;
+    RowState fields;
+  };
+  std::string school_id;
+  std::vector<StoredOp> ops;  // every op, rejected ones included, by (device, seq)
+  std::vector<Row> rows;
+  std::vector<ConflictRecord> conflicts;                      // with their ids, ascending
+  std::vector<std::pair<std::string, std::string>> bindings;  // device_id, cert_device
+  std::vector<std::pair<std::string, Hash>> leaves;           // bytes, hash; index order
+  std::vector<StoredCheckpoint> checkpoints;                  // ascending size
+};
+
 class Store {
  public:
   virtual ~Store() = default;

@@ -3,6 +3,8 @@
 #include <filesystem>
 
 #include "protocol/codec.h"
+#include "server/storage/pg_store.h"
+#include "server/storage/sqlite_store.h"
 #include "shared/checkpoint.h"
 #include "shared/fault_vfs.h"
 #include "shared/log_names.h"
@@ -39,12 +41,15 @@ std::vector<std::string> SplitFrames(const std::string& bytes) {
 
 }  // namespace
 
-World::World(uint64_t seed, std::string dir, int schools, int devices_per_school)
-    : rng_(seed), dir_(std::move(dir)), clock_(1'700'000'000'000) {
+World::World(uint64_t seed, std::string dir, int schools, int devices_per_school, ServerSide side)
+    : rng_(seed), dir_(std::move(dir)), clock_(1'700'000'000'000), side_(std::move(side)) {
   std::filesystem::create_directories(dir_);
   (void)FaultVfs::Install();  // before any database opens; idle until a fault is armed
   log_key_ = std::make_unique<SigningKey>(SigningKey::Generate().value());
-  OpenServer();
+  const size_t n = side_.pg_uri.empty() ? 1 : static_cast<size_t>(std::max(1, side_.servers));
+  stores_.resize(n);
+  services_.resize(n);
+  for (size_t i = 0; i < n; ++i) OpenServer(i);
   for (int s = 0; s < schools; ++s) {
     std::string school = "school" + std::to_string(s);
     schools_.push_back(school);
@@ -66,23 +71,26 @@ World::World(uint64_t seed, std::string dir, int schools, int devices_per_school
 
 World::~World() {
   devices_.clear();
-  service_.reset();
-  store_.reset();
+  services_.clear();
+  stores_.clear();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
 }
 
-void World::OpenServer() {
-  service_.reset();
-  store_.reset();
-  store_ = SqliteStore::Open(dir_).value();
+void World::OpenServer(size_t i) {
+  services_[i].reset();
+  stores_[i].reset();
+  if (side_.pg_uri.empty())
+    stores_[i] = SqliteStore::Open(dir_).value();
+  else
+    stores_[i] = PgStore::Open(side_.pg_uri).value();
   SyncServiceOptions opts;
-  service_ = std::make_unique<SyncServiceImpl>(*store_, *log_key_, clock_, opts);
+  services_[i] = std::make_unique<SyncServiceImpl>(*stores_[i], *log_key_, clock_, opts);
 }
 
 void World::RestartServer() {
   ++activity_.server_restarts;
-  OpenServer();
+  OpenServer(rng_() % stores_.size());
 }
 
 Device& World::AddDevice(const std::string& school, const std::string& role,
@@ -121,7 +129,10 @@ SessionOutcome World::RunSession(Device& d, const std::string& hello_school, con
   protocol::ClientSession client(*store, copts);
   protocol::PeerIdentity peer{d.role == "auditor" ? "" : d.school, d.ledger->device_id(),
                               d.role == "attacker" ? "school" : d.role, "sim:" + d.name};
-  protocol::ServerSession server(*service_, peer);
+  // Each session through a random server (one draw only when there is a choice,
+  // so single-server seeds replay as before).
+  const size_t via = services_.size() > 1 ? rng_() % services_.size() : 0;
+  protocol::ServerSession server(*services_[via], peer);
   bool injected = false;
   ++activity_.sessions;
   struct Disarm {
@@ -283,7 +294,7 @@ bool World::Quiesce(std::string* why) {
 }
 
 std::map<std::string, std::string> World::ServerState(const std::string& school) {
-  auto txn = store_->BeginRead(school).value();
+  auto txn = store().BeginRead(school).value();
   std::map<std::pair<std::string, std::string>, RowState> rows;
   uint64_t cursor = 0;
   while (true) {
@@ -309,7 +320,7 @@ std::map<std::string, std::string> World::ServerState(const std::string& school)
 }
 
 uint64_t World::LeafCount(const std::string& school) {
-  auto txn = store_->BeginRead(school).value();
+  auto txn = store().BeginRead(school).value();
   return txn->LeafCount().value();
 }
 
@@ -343,7 +354,7 @@ std::string World::CheckConvergence() {
 std::string World::CheckNothingLost() {
   for (auto& d : devices_) {
     if (d->role == "attacker") continue;
-    auto txn = store_->BeginRead(d->school).value();
+    auto txn = store().BeginRead(d->school).value();
     const uint64_t last = d->ledger->LastDeviceSeq();
     for (uint64_t seq = 1; seq <= last; ++seq) {
       auto found = txn->FindOp(d->ledger->device_id(), seq).value();
@@ -356,7 +367,7 @@ std::string World::CheckNothingLost() {
   }
   // Exactly once in the log: one leaf per stored op, whatever its outcome.
   for (const auto& school : schools_) {
-    auto txn = store_->BeginRead(school).value();
+    auto txn = store().BeginRead(school).value();
     uint64_t ops = 0;
     for (auto& d : devices_)
       if (d->school == school) ops += txn->LastDeviceSeq(d->ledger->device_id()).value();
@@ -418,7 +429,7 @@ std::string World::CheckIsolation() {
     op.hlc = Hlc::Make(clock_.NowMillis(), 0);
     op.author = "mallory";
     op.schema_version = kSchemaVersion;
-    auto txn = store_->BeginRead(d->school).value();
+    auto txn = store().BeginRead(d->school).value();
     op.device_seq = txn->LastDeviceSeq(op.device_id).value() + 1;
     txn.reset();
     protocol::PushBatch batch{"attack-" + std::to_string(op.device_seq), {op}};
@@ -429,7 +440,7 @@ std::string World::CheckIsolation() {
     for (const auto& [k, v] : other_state)
       if (k.find("stolen") != std::string::npos) return d->name + " wrote into " + other;
     if (LeafCount(other) != leaves_other) return d->name + "'s op landed in " + other + "'s log";
-    auto own = store_->BeginRead(d->school).value();
+    auto own = store().BeginRead(d->school).value();
     auto stored = own->FindOp(op.device_id, op.device_seq).value();
     if (!stored || stored->result.outcome != protocol::Outcome::kRejected)
       return d->name + "'s cross-school op was not rejected";

@@ -1,4 +1,6 @@
-// A simulated district: one real SyncServiceImpl over a real SqliteStore, and
+// A simulated district: one real SyncServiceImpl over a real SqliteStore (or
+// several, each over its own PgStore on one PostgreSQL database: a province
+// of servers, each session through a random one), and
 // many devices (school clerks, auditors, an attacker per school) each with a
 // real Ledger file, talking through the real sans-I/O sessions over an
 // in-memory link that cuts, duplicates and replays frames. Deterministic for
@@ -16,8 +18,8 @@
 #include "client/sync/ledger_sync_store.h"
 #include "protocol/client_session.h"
 #include "protocol/server_session.h"
-#include "server/storage/sqlite_store.h"
 #include "server/service/sync_service_impl.h"
+#include "server/storage/store.h"
 #include "shared/ed25519.h"
 
 namespace rectify::sim {
@@ -54,10 +56,17 @@ struct Activity {
   uint64_t storage_faults = 0;  // sessions run with a storage fault armed
 };
 
+// Where the server side lives: SQLite in the world's folder (pg_uri empty),
+// or `servers` services each with its own PgStore on pg_uri.
+struct ServerSide {
+  std::string pg_uri;
+  int servers = 1;
+};
+
 class World {
  public:
   const Activity& activity() const { return activity_; }
-  World(uint64_t seed, std::string dir, int schools, int devices_per_school);
+  World(uint64_t seed, std::string dir, int schools, int devices_per_school, ServerSide side = {});
   ~World();
 
   std::mt19937_64& rng() { return rng_; }
@@ -71,7 +80,7 @@ class World {
   void RandomEdit(Device& d);
   // Drop the in-memory ledger and reopen the file (kill -9 of the client).
   void CrashDevice(Device& d);
-  // Drop and reopen the server's store and service (kill -9 of the server).
+  // Drop and reopen one server's store and service (kill -9 of the server).
   void RestartServer();
   // Faults off, round-robin syncs until nothing moves. False if it never settles.
   bool Quiesce(std::string* why);
@@ -89,7 +98,8 @@ class World {
  private:
   Device& AddDevice(const std::string& school, const std::string& role, const std::string& name,
                     int64_t skew_ms);
-  void OpenServer();
+  void OpenServer(size_t i);
+  Store& store() { return *stores_[0]; }
   std::unique_ptr<LedgerSyncStore> SyncStoreFor(Device& d);
   SessionOutcome RunSession(Device& d, const std::string& hello_school, const Faults& faults,
                             const std::vector<std::string>& inject);
@@ -101,8 +111,9 @@ class World {
   std::vector<std::string> schools_;
   std::vector<std::unique_ptr<Device>> devices_;
   std::unique_ptr<SigningKey> log_key_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<SyncServiceImpl> service_;
+  ServerSide side_;
+  std::vector<std::unique_ptr<Store>> stores_;
+  std::vector<std::unique_ptr<SyncServiceImpl>> services_;
   int problems_made_ = 0;
   Activity activity_;
 };

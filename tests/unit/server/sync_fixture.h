@@ -1,5 +1,7 @@
 // Test fixture for the server's store, resolver, audit log and sync service:
-// a SqliteStore in a fresh /tmp directory, a manual clock and a log key.
+// a store in a fresh /tmp directory, a manual clock and a log key. The store
+// is SQLite, or PostgreSQL (a fresh database of tests/pg_cluster.h) when
+// RECTIFY_TEST_STORE=postgresql: ctest runs server_tests both ways.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -12,8 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "server/storage/sqlite_store.h"
+#include "pg_cluster.h"
 #include "server/service/sync_service_impl.h"
+#include "server/storage/pg_store.h"
+#include "server/storage/sqlite_store.h"
 #include "shared/clock.h"
 #include "shared/ed25519.h"
 #include "shared/schema.h"
@@ -27,7 +31,9 @@ inline std::string Text(const char* s) { return s; }
 
 struct SyncFixture {
   std::filesystem::path dir;
-  std::unique_ptr<SqliteStore> store;
+  std::string kind = StoreKindFromEnv();  // "sqlite" or "postgresql"
+  std::string uri;                        // postgresql only
+  std::unique_ptr<Store> store;
   ManualClock clock{kNow};
   SigningKey key = *SigningKey::Generate();
   std::vector<std::string> log_lines;
@@ -40,9 +46,18 @@ struct SyncFixture {
           ("rectify_sync_test_" + std::to_string(::getpid()) + "_" + std::to_string(++counter));
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
-    auto s = SqliteStore::Open(dir.string());
-    REQUIRE(s.ok());
-    store = std::move(*s);
+    if (kind == "postgresql") {
+      PgCluster* cluster = PgCluster::Get();
+      REQUIRE_MESSAGE(cluster != nullptr, "RECTIFY_TEST_STORE=postgresql needs PostgreSQL");
+      uri = cluster->NewDatabase();
+      auto s = PgStore::Open(uri);
+      REQUIRE(s.ok());
+      store = std::move(*s);
+    } else {
+      auto s = SqliteStore::Open(dir.string());
+      REQUIRE(s.ok());
+      store = std::move(*s);
+    }
     SyncServiceOptions opts;
     opts.log = [this](const std::string& line) { log_lines.push_back(line); };
     opts.is_revoked = [this](const std::string& d) {
@@ -56,6 +71,11 @@ struct SyncFixture {
     service.reset();
     store.reset();
     std::filesystem::remove_all(dir);
+  }
+
+  static std::string StoreKindFromEnv() {
+    const char* env = std::getenv("RECTIFY_TEST_STORE");
+    return env && std::string(env) == "postgresql" ? "postgresql" : "sqlite";
   }
 
   static protocol::SessionContext School(const std::string& school, const std::string& device) {
