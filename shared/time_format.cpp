@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
 #include "shared/date.h"
 
@@ -12,8 +11,7 @@ namespace {
 
 // Broken-down local time and its offset east of UTC in seconds.
 bool LocalParts(int64_t unix_ms, std::tm* tm, long* offset) {
-  static std::once_flag zone_read;
-  std::call_once(zone_read, [] { tzset(); });
+  tzset();  // reads TZ again: a changed TZ applies from the next call
   // Floor division: a time before 1970 still names its own second.
   const int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : -((-unix_ms + 999) / 1000);
   const std::time_t t = static_cast<std::time_t>(secs);

@@ -7,7 +7,7 @@
 // JSON: RFC 3339 with the same offset, "2026-12-04T20:34:48+08:00".
 // Both name the same instant the same way for anyone who reads the offset.
 //
-// Thread-safe (localtime_r); the zone is read once per process by tzset().
+// Thread-safe (tzset + localtime_r) as long as nobody changes TZ meanwhile.
 #pragma once
 
 #include <cstdint>
