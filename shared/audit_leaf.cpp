@@ -111,6 +111,13 @@ bool IsValidAuditOutcome(std::string_view outcome) {
   return outcome == "applied" || outcome == "superseded" || outcome == "rejected";
 }
 
+std::string_view AuditOutcomeLabel(std::string_view outcome) {
+  if (outcome == "applied") return "已应用";
+  if (outcome == "superseded") return "被覆盖";
+  if (outcome == "rejected") return "已拒绝";
+  return outcome;
+}
+
 Result<std::string> EncodeAuditLeaf(const AuditLeaf& leaf) {
   if (!IsValidAuditOutcome(leaf.outcome)) {
     return Status::InvalidArgument("audit leaf: unknown outcome '" + leaf.outcome + "'");

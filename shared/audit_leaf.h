@@ -46,5 +46,8 @@ Result<std::string> EncodeAuditLeaf(const AuditLeaf& leaf);
 Result<AuditLeaf> DecodeAuditLeaf(std::string_view bytes);
 
 bool IsValidAuditOutcome(std::string_view outcome);
+// The Chinese label of an outcome: 已应用 / 被覆盖 / 已拒绝; the outcome itself
+// for anything else.
+std::string_view AuditOutcomeLabel(std::string_view outcome);
 
 }  // namespace rectify

@@ -6,9 +6,9 @@
 
 #include <sys/stat.h>
 
-#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +21,8 @@
 #include "shared/audit_leaf.h"
 #include "shared/checkpoint.h"
 #include "shared/merkle.h"
+#include "shared/role.h"
+#include "shared/time_format.h"
 
 namespace rectify {
 
@@ -41,16 +43,11 @@ void AddTargetOptions(CLI::App* cmd, AuditArgs& a) {
       ->group("");
 }
 
-// "2024-03-01" (local midnight, UTC+8 as the server), or "7d"/"12h" ago.
+// "2024-03-01" (local midnight in the TZ zone, as every time the CLI
+// prints: shared/time_format.h), or "7d"/"12h" ago.
 Result<int64_t> ParseSince(const std::string& text) {
   if (text.empty()) return int64_t{0};
-  if (IsValidDate(text)) {
-    std::tm tm{};
-    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
-    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
-    tm.tm_mday = std::stoi(text.substr(8, 2));
-    return static_cast<int64_t>(timegm(&tm)) * 1000 - 8 * 3600 * 1000;
-  }
+  if (IsValidDate(text)) return LocalMidnightMillis(text);
   auto d = ParseDuration(text);
   if (!d.ok())
     return Status::InvalidArgument("--since: '" + text +
@@ -67,34 +64,118 @@ Result<protocol::AuditResponse> Query(CliContext& ctx, const AuditArgs& a, const
   return RunAuditQuery(*target, kind, a.arg, since_ms, a.page_bytes);
 }
 
-std::string TimeText(int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000 + 8 * 3600);  // district time, UTC+8
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
+Value JsonValue(const nlohmann::json& v) {
+  if (v.is_number_integer()) return Value{v.get<int64_t>()};
+  if (v.is_string()) return Value{v.get<std::string>()};
+  return Value{};
 }
 
-// One log row as a human line.
-void PrintLeafRow(CliContext& ctx, const nlohmann::json& r) {
-  *ctx.out << "#" << r.value("index", 0) << " " << TimeText(r.value("server_time_ms", int64_t{0}))
-           << " " << r.value("outcome", "") << " " << r.value("entity", "") << " "
-           << r.value("row", "") << " by " << r.value("author", "") << " on "
-           << r.value("device", "") << " (" << r.value("role", "") << ")";
-  if (r.contains("fields")) *ctx.out << " " << r["fields"].dump();
-  if (!r.value("reason", "").empty()) *ctx.out << " — " << r.value("reason", "");
-  if (r.value("clamped_from_hlc", uint64_t{0}) != 0) *ctx.out << " [clock clamped]";
-  *ctx.out << "\n";
-}
+// Renders the server's answers for people: names instead of ids, the one time
+// rule, outcomes and roles in words, and each field as old → new.
+class AuditPrinter {
+ public:
+  AuditPrinter(CliContext& ctx, Ledger& ledger) : ctx_(ctx), ledger_(ledger), names_(ledger) {}
 
-void PrintRows(CliContext& ctx, const nlohmann::json& rows) {
-  if (!rows.is_array() || rows.empty()) {
-    *ctx.out << "(none)\n";
-    return;
+  // "#12 2026-12-04 20:34:48 +08:00 已应用 问题 3 — 张三，设备 pc1（学校）"
+  // then one line per field. Values of applied leaves are remembered, so a
+  // later leaf shows what it changed from.
+  void Leaf(const nlohmann::json& r) {
+    std::ostream& o = *ctx_.out;
+    const std::string outcome = r.value("outcome", "");
+    const std::string entity = r.value("entity", ""), row = r.value("row", "");
+    const auto role = ParseRole(r.value("role", ""));
+    o << "#" << r.value("index", uint64_t{0}) << " "
+      << FormatLocalTime(r.value("server_time_ms", int64_t{0})) << " "
+      << (ctx_.english ? outcome : std::string(AuditOutcomeLabel(outcome))) << " "
+      << RowLabel(ctx_, ledger_, entity, row) << " — " << r.value("author", "")
+      << ctx_.Say("，设备 ", " on ") << r.value("device", "") << ctx_.Say("（", " (")
+      << (role ? (ctx_.english ? RoleName(*role) : RoleLabel(*role)) : r.value("role", ""))
+      << ctx_.Say("）", ")");
+    if (!r.value("reason", "").empty()) o << ctx_.Say("：", ": ") << r.value("reason", "");
+    if (r.value("clamped_from_hlc", uint64_t{0}) != 0)
+      o << ctx_.Say(" [设备时钟超前，已按服务器时间记]", " [clock clamped]");
+    o << "\n";
+    // Bound to a name: items() of a temporary would walk a destroyed object.
+    const nlohmann::json fields = r.value("fields", nlohmann::json::object());
+    for (const auto& [field, value] : fields.items()) {
+      const std::string key = entity + "/" + row + "/" + field;
+      o << "    " << field << ": ";
+      auto before = last_.find(key);
+      if (outcome != "applied") {
+        o << Shown(field, JsonValue(value)) << ctx_.Say("（未生效）", " (not applied)") << "\n";
+        continue;
+      }
+      if (before != last_.end()) o << Shown(field, before->second) << " → ";
+      o << Shown(field, JsonValue(value)) << "\n";
+      last_[key] = JsonValue(value);
+    }
   }
-  for (const auto& r : rows) PrintLeafRow(ctx, r);
-}
+
+  void Leaves(const nlohmann::json& rows) {
+    if (!rows.is_array() || rows.empty()) {
+      *ctx_.out << ctx_.Say("（无）\n", "(none)\n");
+      return;
+    }
+    for (const auto& r : rows) Leaf(r);
+  }
+
+  // A conflict the server recorded: both sides with who, device and when.
+  void Conflict(const nlohmann::json& c) {
+    const std::string field = c.value("field", "");
+    *ctx_.out << ctx_.Say("冲突 #", "conflict #") << c.value("id", uint64_t{0}) << " "
+              << RowLabel(ctx_, ledger_, c.value("entity", ""), c.value("row", ""))
+              << ctx_.Say(" 字段 ", " field ") << field << "\n";
+    Side(ctx_.Say("  保留：", "  kept: "), field, c.value("winner", nlohmann::json::object()));
+    Side(ctx_.Say("  落选：", "  lost: "), field, c.value("loser", nlohmann::json::object()));
+    *ctx_.out << ctx_.Say("  规则：", "  rule: ") << c.value("rule", "") << "\n";
+  }
+
+  // The answer made easier for programs too: each time also in RFC 3339 and
+  // each device id with its name (the server's fields stay as they are).
+  nlohmann::json Enrich(nlohmann::json j) const {
+    auto leaf = [](nlohmann::json& r) {
+      if (r.is_object() && r.contains("server_time_ms"))
+        r["time"] = FormatRfc3339(r.value("server_time_ms", int64_t{0}));
+    };
+    auto conflict = [this](nlohmann::json& c) {
+      for (const char* side : {"winner", "loser"}) {
+        if (!c.is_object() || !c.contains(side)) continue;
+        nlohmann::json& s = c[side];
+        s["time"] = FormatRfc3339(Hlc{s.value("hlc", uint64_t{0})});
+        s["device_name"] = names_.Label(ctx_, s.value("device", ""), s.value("device_name", ""));
+      }
+    };
+    if (j.is_array())
+      for (auto& r : j) r.contains("winner") ? conflict(r) : leaf(r);
+    if (j.is_object()) {
+      if (j.contains("leaves"))
+        for (auto& r : j["leaves"]) leaf(r);
+      if (j.contains("conflicts"))
+        for (auto& c : j["conflicts"]) conflict(c);
+      if (j.contains("cutoff_ms")) j["cutoff"] = FormatRfc3339(j.value("cutoff_ms", int64_t{0}));
+    }
+    return j;
+  }
+
+ private:
+  std::string Shown(const std::string& field, const Value& v) const {
+    if (!IsNull(v) && field.size() > 3 && field.ends_with("_id")) return ShortId(ValueToString(v));
+    return ValueLabel(ctx_, field, v);
+  }
+
+  void Side(const char* label, const std::string& field, const nlohmann::json& s) {
+    *ctx_.out << label << ctx_.Say("“", "\"") << Shown(field, JsonValue(s.value("value", nlohmann::json())))
+              << ctx_.Say("” — ", "\" by ") << s.value("author", "") << ctx_.Say("，设备 ", " on ")
+              << names_.Label(ctx_, s.value("device", ""), s.value("device_name", ""))
+              << ctx_.Say("，", " at ") << FormatLocalTime(Hlc{s.value("hlc", uint64_t{0})})
+              << "\n";
+  }
+
+  CliContext& ctx_;
+  Ledger& ledger_;
+  DeviceNames names_;
+  std::map<std::string, Value> last_;  // entity/row/field -> value after the last applied leaf
+};
 
 void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   auto since = ParseSince(a.since);
@@ -103,18 +184,24 @@ void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   if (!resp.ok()) return ctx.Fail(resp.status().Annotate("audit " + kind));
   auto j = nlohmann::json::parse(resp->json, nullptr, false);
   if (j.is_discarded()) return ctx.Fail("the server's answer is not JSON");
-  if (ctx.json) return PrintJson(ctx, j);
+  auto l = ctx.ledger();  // opened by Query
+  if (!l.ok()) return ctx.Fail(l.status());
+  AuditPrinter printer(ctx, **l);
+  if (ctx.json) return PrintJson(ctx, printer.Enrich(std::move(j)));
   if (kind == "history") {
-    *ctx.out << "leaves touching the problem:\n";
-    PrintRows(ctx, j.value("leaves", nlohmann::json::array()));
-    auto conflicts = j.value("conflicts", nlohmann::json::array());
-    *ctx.out << "conflicts: " << conflicts.size() << "\n";
-    for (const auto& c : conflicts) *ctx.out << "  " << c.dump() << "\n";
+    const auto leaves = j.value("leaves", nlohmann::json::array());
+    *ctx.out << ctx.Say("问题 ", "every change of problem ") << a.arg
+             << ctx.Say(" 的全部改动（", " (") << leaves.size()
+             << ctx.Say(" 条）：\n", " leaves):\n");
+    printer.Leaves(leaves);
+    const auto conflicts = j.value("conflicts", nlohmann::json::array());
+    *ctx.out << ctx.Say("冲突：", "conflicts: ") << conflicts.size() << "\n";
+    for (const auto& c : conflicts) printer.Conflict(c);
     return;
   }
   if (kind == "as_of") {
     *ctx.out << "ledger as of " << j.value("date", "") << " (server time before "
-             << TimeText(j.value("cutoff_ms", int64_t{0})) << ")\n";
+             << FormatLocalTime(j.value("cutoff_ms", int64_t{0})) << ")\n";
     // Bound to a name: iterating items() of the temporary value() returns
     // would walk a destroyed object (issue 11, defect 1).
     const nlohmann::json counts = j.value("problem_status_counts", nlohmann::json::object());
@@ -125,12 +212,12 @@ void RunList(CliContext& ctx, const AuditArgs& a, const std::string& kind) {
   }
   if (kind == "conflicts") {
     if (!j.is_array() || j.empty())
-      *ctx.out << "(none)\n";
+      *ctx.out << ctx.Say("没有冲突\n", "no conflicts\n");
     else
-      for (const auto& c : j) *ctx.out << c.dump() << "\n";
+      for (const auto& c : j) printer.Conflict(c);
     return;
   }
-  PrintRows(ctx, j);
+  printer.Leaves(j);
 }
 
 // The export arrives in pages (docs/protocol.md "Limits"): each page's leaves
@@ -196,9 +283,9 @@ void RunVerify(CliContext& ctx, const AuditArgs& a) {
   auto vkey = ParseLogKeyFile(*key_text, *note);
   if (!vkey.ok()) return ctx.Fail(vkey.status().Annotate(key_path));
   if (a.key_file.empty())
-    ctx.Warn(
-        "using the key inside the export; pass --key with the district's published log.pub "
-        "to rule out a forged export");
+    ctx.Warn(ctx.Say("用的是导出目录里自带的公钥；加上 --key 区里公布的 log.pub 才能排除伪造的导出",
+                     "using the key inside the export; pass --key with the district's published "
+                     "log.pub to rule out a forged export"));
   auto leaves = SplitLeavesJsonl(*leaves_text);
   if (!leaves.ok()) return ctx.Fail(leaves.status().Annotate(dir + "/leaves.jsonl"));
   Checkpoint cp;

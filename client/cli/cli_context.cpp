@@ -59,7 +59,7 @@ void CliContext::Warn(const std::string& message) {
                                                       nlohmann::json::error_handler_t::replace)
          << "\n";
   else
-    *err << "warning: " << message << "\n";
+    *err << Say("警告：", "warning: ") << message << "\n";
 }
 
 std::string JsonError(const std::string& code, const std::string& message, int exit_code) {

@@ -20,10 +20,19 @@
 
 namespace rectify {
 
+// The author recorded when neither --author, $RECTIFY_AUTHOR nor $USER names one.
+inline constexpr const char* kUnknownAuthor = "unknown";
+
 struct CliContext {
   std::string db_path;  // --db, default $RECTIFY_DB, else ./rectify.db
   bool json = false;    // --json: machine-readable output
   std::string author;   // --author, default $RECTIFY_AUTHOR, else $USER
+  // Where `author` came from: "--author", "$RECTIFY_AUTHOR", "$USER" or ""
+  // (none of them: the placeholder kUnknownAuthor is recorded).
+  std::string author_source;
+  // --lang en / RECTIFY_LANG=en: the CLI's own messages in English; Chinese
+  // otherwise (docs/decisions.md "CLI messages in Chinese").
+  bool english = false;
   std::string today;    // --today YYYY-MM-DD; empty means the local date
   std::ostream* out = &std::cout;
   std::ostream* err = &std::cerr;
@@ -51,8 +60,10 @@ struct CliContext {
   // Prints "rectify: error: <status message>" and sets exit_code = 1.
   void Fail(const Status& status);
   void Fail(const std::string& message);
-  // Prints "warning: <message>" on err.
+  // Prints "警告：<message>" ("warning: " with --lang en) on err.
   void Warn(const std::string& message);
+  // `zh` or, with --lang en, `en`: the one switch for the CLI's own messages.
+  const char* Say(const char* zh, const char* en) const { return english ? en : zh; }
 
  private:
   std::unique_ptr<Ledger> ledger_;

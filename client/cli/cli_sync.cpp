@@ -17,6 +17,8 @@
 #include "client/cli/cli_progress.h"
 #include "client/cli/cli_util.h"
 #include "client/sync/sync_runner.h"
+#include "shared/schema.h"
+#include "shared/time_format.h"
 
 namespace rectify {
 
@@ -67,12 +69,27 @@ nlohmann::json SummaryJson(const SyncRun& run, const nlohmann::json& evidence) {
 void PrintSummary(CliContext& ctx, const SyncRun& run, const nlohmann::json& evidence) {
   if (ctx.json) return PrintJson(ctx, SummaryJson(run, evidence));
   const auto& s = run.summary;
-  *ctx.out << "synced: pushed " << s.pushed << " (applied " << s.applied << ", superseded "
-           << s.superseded << ", rejected " << s.rejected;
-  if (s.replayed > 0) *ctx.out << ", already held by the server " << s.replayed;
-  *ctx.out << "), pulled " << s.pulled << ", conflicts " << s.conflicts
-           << "; audit log verified at size " << s.tree_size << "\n";
-  for (const auto& r : s.rejections) *ctx.out << "  rejected: " << r << "\n";
+  std::ostream& o = *ctx.out;
+  if (ctx.english) {
+    o << "synced: pushed " << s.pushed << " (applied " << s.applied << ", superseded "
+      << s.superseded << ", rejected " << s.rejected;
+    if (s.replayed > 0) o << ", already held by the server " << s.replayed;
+    o << "), pulled " << s.pulled << ", conflicts " << s.conflicts
+      << "; audit log verified at size " << s.tree_size << "\n";
+  } else {
+    o << "同步完成：发送 " << s.pushed << " 项（已应用 " << s.applied << "，被覆盖 " << s.superseded
+      << "，被拒绝 " << s.rejected;
+    if (s.replayed > 0) o << "，服务器早已收到 " << s.replayed;
+    o << "），拉取 " << s.pulled << " 项，冲突 " << s.conflicts << " 个；审计日志已核验（共 "
+      << s.tree_size << " 条）\n";
+  }
+  for (const auto& r : s.rejections) o << ctx.Say("  被拒绝：", "  rejected: ") << r << "\n";
+  if (s.conflicts > 0)
+    ctx.Warn(std::to_string(s.conflicts) +
+             ctx.Say(" 个冲突：运行 rectify conflicts 查看双方的值，rectify conflicts resolve 编号 "
+                     "--keep mine|theirs 处理",
+                     " conflicts: run rectify conflicts to see both values, then rectify "
+                     "conflicts resolve ID --keep mine|theirs"));
 }
 
 Result<SyncRun> SyncOnce(CliContext& ctx, Ledger& ledger, const SyncTarget& t, const SyncArgs& a,
@@ -108,9 +125,15 @@ Result<SyncRun> SyncWithRetries(CliContext& ctx, Ledger& ledger, const SyncTarge
     if (run.ok() || !IsTransportFailure(run.status()) || retry >= a.retries || g_stop) return run;
     if (ledger.PendingCount() < pending || ledger.pull_cursor() > cursor) link.failures = 0;
     const int64_t wait = BackoffMillis(link.failures++, link.rng(), 500, 30'000);
-    ctx.Warn("sync attempt " + std::to_string(retry + 1) + " failed (" + run.status().ToString() +
-             "); retry " + std::to_string(retry + 1) + "/" + std::to_string(a.retries) + " in " +
-             std::to_string(wait) + "ms, batch " + std::to_string(link.push.next) + " ops");
+    ctx.Warn(ctx.english ? "sync attempt " + std::to_string(retry + 1) + " failed (" +
+                               run.status().ToString() + "); retry " + std::to_string(retry + 1) +
+                               "/" + std::to_string(a.retries) + " in " + std::to_string(wait) +
+                               "ms, batch " + std::to_string(link.push.next) + " ops"
+                         : "第 " + std::to_string(retry + 1) + " 次同步失败（" +
+                               run.status().ToString() + "）；" + std::to_string(wait) +
+                               " 毫秒后重试（" + std::to_string(retry + 1) + "/" +
+                               std::to_string(a.retries) + "，每批 " +
+                               std::to_string(link.push.next) + " 项），已发送的不会重发");
     SleepInterruptibly(wait);
   }
 }
@@ -147,61 +170,81 @@ void RunSync(CliContext& ctx, const SyncArgs& a) {
     // History rewritten: never retry automatically.
     if (run.status().code() == Status::Code::kCorruption) return ctx.Fail(run.status());
     const int64_t wait = BackoffMillis(link.failures++, link.rng());
-    ctx.Warn("sync failed (" + run.status().ToString() + "); retrying in " +
-             std::to_string(wait / 1000) + "s");
+    ctx.Warn(ctx.english ? "sync failed (" + run.status().ToString() + "); retrying in " +
+                               std::to_string(wait / 1000) + "s"
+                         : "同步失败（" + run.status().ToString() + "）；" +
+                               std::to_string(wait / 1000) + " 秒后自动重试，按 Ctrl-C 停止");
     SleepInterruptibly(wait);
   }
 }
 
-nlohmann::json ConflictJson(const LocalConflict& c) {
-  return {{"id", c.id},
-          {"entity", c.entity},
-          {"row_id", c.row_id},
-          {"field", c.field},
-          {"winner",
-           {{"value", ValueToString(c.winner_value)},
-            {"author", c.winner_author},
-            {"device", c.winner_device},
-            {"hlc", c.winner_hlc.ToString()}}},
-          {"loser",
-           {{"value", ValueToString(c.loser_value)},
-            {"author", c.loser_author},
-            {"device", c.loser_device},
-            {"hlc", c.loser_hlc.ToString()}}},
-          {"rule", c.rule},
-          {"resolved", c.resolved}};
+nlohmann::json SideJson(const CliContext& ctx, const DeviceNames& names, const Value& value,
+                        const std::string& author, const std::string& device, Hlc hlc) {
+  return {{"value", ValueToString(value)},
+          {"author", author},
+          {"device", device},
+          {"device_name", names.Label(ctx, device)},
+          {"hlc", hlc.raw},
+          {"time", FormatRfc3339(hlc)}};
 }
 
-// "问题 3" for a problem row, else "entity row".
-std::string Describe(Ledger& ledger, const LocalConflict& c) {
-  if (c.entity == "problem") {
-    auto p = ledger.GetProblem(c.row_id);
-    if (p.ok()) return "问题 " + std::to_string(p->number) + " (" + p->title + ")";
-  }
-  return c.entity + " " + c.row_id;
+nlohmann::json ConflictJson(const CliContext& ctx, Ledger& ledger, const DeviceNames& names,
+                            const LocalConflict& c) {
+  nlohmann::json j = {
+      {"id", c.id},
+      {"entity", c.entity},
+      {"row_id", c.row_id},
+      {"row", RowLabel(ctx, ledger, c.entity, c.row_id)},
+      {"field", c.field},
+      {"winner", SideJson(ctx, names, c.winner_value, c.winner_author, c.winner_device,
+                          c.winner_hlc)},
+      {"loser", SideJson(ctx, names, c.loser_value, c.loser_author, c.loser_device, c.loser_hlc)},
+      {"rule", c.rule},
+      {"resolved", c.resolved}};
+  if (c.entity == entity::kProblem)
+    if (auto p = ledger.GetProblem(c.row_id); p.ok()) j["problem_number"] = p->number;
+  return j;
+}
+
+// "  保留：“值” — 作者，设备 名称，时间"
+void PrintSide(CliContext& ctx, const DeviceNames& names, const char* zh, const char* en,
+               const std::string& field, const Value& value, const std::string& author,
+               const std::string& device, Hlc hlc) {
+  *ctx.out << ctx.Say(zh, en) << ctx.Say("“", "\"") << ValueLabel(ctx, field, value)
+           << ctx.Say("” — ", "\" by ") << author << ctx.Say("，设备 ", " on ")
+           << names.Label(ctx, device) << ctx.Say("，", " at ") << FormatLocalTime(hlc) << "\n";
 }
 
 void RunConflicts(CliContext& ctx, bool all) {
   auto l = ctx.ledger();
   if (!l.ok()) return ctx.Fail(l.status());
-  auto conflicts = (*l)->Conflicts(all);
+  Ledger& ledger = **l;
+  const DeviceNames names(ledger);
+  auto conflicts = ledger.Conflicts(all);
   if (ctx.json) {
     nlohmann::json arr = nlohmann::json::array();
-    for (const auto& c : conflicts) arr.push_back(ConflictJson(c));
+    for (const auto& c : conflicts) arr.push_back(ConflictJson(ctx, ledger, names, c));
     return PrintJson(ctx, arr);
   }
   if (conflicts.empty()) {
-    *ctx.out << "no conflicts\n";
+    *ctx.out << ctx.Say("没有冲突\n", "no conflicts\n");
     return;
   }
   for (const auto& c : conflicts) {
-    *ctx.out << "#" << c.id << " " << Describe(**l, c) << " field " << c.field
-             << (c.resolved ? " (resolved)" : "") << "\n"
-             << "  kept:   \"" << ValueToString(c.winner_value) << "\" by " << c.winner_author
-             << " on " << c.winner_device << " at " << c.winner_hlc.ToString() << "\n"
-             << "  lost:   \"" << ValueToString(c.loser_value) << "\" by " << c.loser_author
-             << " on " << c.loser_device << " at " << c.loser_hlc.ToString() << "\n"
-             << "  rule:   " << c.rule << "\n";
+    std::string title;
+    if (c.entity == entity::kProblem)
+      if (auto p = ledger.GetProblem(c.row_id); p.ok()) title = "（" + p->title + "）";
+    *ctx.out << ctx.Say("冲突 #", "conflict #") << c.id << " "
+             << RowLabel(ctx, ledger, c.entity, c.row_id) << title << ctx.Say(" 字段 ", " field ")
+             << c.field << (c.resolved ? ctx.Say("（已处理）", " (resolved)") : "") << "\n";
+    PrintSide(ctx, names, "  保留：", "  kept:   ", c.field, c.winner_value, c.winner_author,
+              c.winner_device, c.winner_hlc);
+    PrintSide(ctx, names, "  落选：", "  lost:   ", c.field, c.loser_value, c.loser_author,
+              c.loser_device, c.loser_hlc);
+    *ctx.out << ctx.Say("  规则：", "  rule:   ") << c.rule << "\n";
+    if (!c.resolved)
+      *ctx.out << ctx.Say("  处理：rectify conflicts resolve ", "  resolve: rectify conflicts resolve ")
+               << c.id << ctx.Say(" --keep mine|theirs|新值\n", " --keep mine|theirs|VALUE\n");
   }
 }
 
@@ -241,8 +284,9 @@ void RunResolve(CliContext& ctx, int64_t id, const std::string& keep) {
   Status st = ledger.ResolveConflict(found->id, chosen, ctx.author);
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json) return PrintJson(ctx, {{"resolved", id}, {"value", ValueToString(chosen)}});
-  *ctx.out << "conflict #" << id << " resolved: " << found->field << " = \""
-           << ValueToString(chosen) << "\" (sync to send it)\n";
+  *ctx.out << ctx.Say("冲突 #", "conflict #") << id << ctx.Say(" 已处理：", " resolved: ")
+           << found->field << " = \"" << ValueToString(chosen)
+           << ctx.Say("\"（运行 rectify sync 发送）\n", "\" (sync to send it)\n");
 }
 
 }  // namespace

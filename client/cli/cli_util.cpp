@@ -1,6 +1,7 @@
 #include "client/cli/cli_util.h"
 
 #include "client/sync/identity.h"
+#include "client/sync/sync_runner.h"
 
 #include <cctype>
 #include <cstdio>
@@ -142,6 +143,71 @@ std::string FormatYuan(int64_t fen) {
   std::snprintf(buf, sizeof buf, "%lld.%02lld", static_cast<long long>(fen / 100),
                 static_cast<long long>(fen % 100));
   return buf;
+}
+
+std::string ShortId(const std::string& id) { return id.substr(0, 8); }
+
+std::string ValueLabel(const CliContext& ctx, const std::string& field, const Value& v) {
+  if (IsNull(v)) return ctx.Say("（空）", "(empty)");
+  std::string text = ValueToString(v);
+  if (field == "status" && !ctx.english)
+    if (auto s = ParseStatus(text)) return std::string(StatusLabel(*s));
+  return text;
+}
+
+namespace {
+
+std::string ProblemLabel(const CliContext& ctx, Ledger& ledger, const std::string& problem_id) {
+  auto p = ledger.GetProblem(problem_id);
+  if (!p.ok()) return "";
+  return ctx.Say("问题 ", "problem ") + std::to_string(p->number);
+}
+
+// The Chinese name of a child entity of a problem, for RowLabel.
+std::string ChildLabel(const CliContext& ctx, const std::string& entity) {
+  if (ctx.english) return entity;
+  if (entity == entity::kMeasure) return "措施";
+  if (entity == entity::kProgressNote) return "进展记录";
+  if (entity == entity::kEvidence) return "佐证材料";
+  return entity;
+}
+
+}  // namespace
+
+std::string RowLabel(const CliContext& ctx, Ledger& ledger, const std::string& entity,
+                     const std::string& row_id) {
+  if (entity == entity::kProblem) {
+    std::string label = ProblemLabel(ctx, ledger, row_id);
+    if (!label.empty()) return label;
+  } else if (auto row = ledger.GetRow(entity, row_id)) {
+    auto parent = row->find("problem_id");
+    std::string problem =
+        parent == row->end() ? "" : ProblemLabel(ctx, ledger, ValueToString(parent->second));
+    if (!problem.empty()) {
+      auto ordinal = row->find("ordinal");
+      std::string n = ordinal == row->end() || IsNull(ordinal->second)
+                          ? ""
+                          : " " + ValueToString(ordinal->second);
+      return problem + " " + ChildLabel(ctx, entity) + n;
+    }
+  }
+  return ChildLabel(ctx, entity) + " " + ShortId(row_id);
+}
+
+DeviceNames::DeviceNames(Ledger& ledger) : own_id_(ledger.device_id()) {
+  const std::string dir = ledger.GetMeta(kMetaIdentity).value_or("");
+  if (dir.empty()) return;
+  auto id = LoadIdentity(dir);
+  if (id.ok()) own_name_ = id->device_id;
+}
+
+std::string DeviceNames::Label(const CliContext& ctx, const std::string& device_id,
+                               const std::string& known, bool mark_own) const {
+  std::string name = !known.empty()                                ? known
+                     : device_id == own_id_ && !own_name_.empty() ? own_name_
+                                                                  : ShortId(device_id);
+  if (mark_own && device_id == own_id_) name += ctx.Say("（本机）", " (this device)");
+  return name;
 }
 
 Result<std::string> ReadInputFile(const std::string& path) { return ReadFileBytes(path); }

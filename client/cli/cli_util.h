@@ -57,6 +57,34 @@ Result<int64_t> ParseYuan(const std::string& text);
 std::string FormatYuan(int64_t fen);
 
 
+// ---- how people are shown things (docs/cli.md "Times, devices, rows") ----
+
+// The first 8 characters of an id: enough to tell rows and devices apart on screen.
+std::string ShortId(const std::string& id);
+// A field value as a clerk reads it: a status code as its label (已完成),
+// NULL as （空） / (empty).
+std::string ValueLabel(const CliContext& ctx, const std::string& field, const Value& v);
+// A replicated row named by its problem: "问题 3", "问题 3 措施 2",
+// "问题 3 进展记录", else the entity and a short id. Reads the local ledger, so
+// rows it does not hold (yet) get the short id.
+std::string RowLabel(const CliContext& ctx, Ledger& ledger, const std::string& entity,
+                     const std::string& row_id);
+
+// Names for the ledger's device ids (the random id of each ledger in its ops):
+// this device's own is the device name of its certificate, others the name
+// the audit log bound them to when known, else a short id.
+class DeviceNames {
+ public:
+  explicit DeviceNames(Ledger& ledger);
+  // `known` (the audit log's name, may be empty) wins over a short id; this
+  // device's own gets "（本机）" unless `mark_own` is false.
+  std::string Label(const CliContext& ctx, const std::string& device_id,
+                    const std::string& known = "", bool mark_own = true) const;
+
+ private:
+  std::string own_id_, own_name_;
+};
+
 // Whole file as bytes; IOError naming the path.
 Result<std::string> ReadInputFile(const std::string& path);
 // Writes `bytes` to a sibling temp file and renames it over `path`, so a

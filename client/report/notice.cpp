@@ -334,23 +334,38 @@ class NoticeBuilder {
 
 // ---- consistency warnings ------------------------------------------------------------
 
+// Each missing fact names the command that fills it in (docs/cli.md "Notice").
 void CheckFacts(const LedgerSnapshot& s, const std::string& today, std::vector<std::string>* w) {
   if (s.school.org_name.empty())
-    w->push_back("缺少党组织名称（school.org_name），标题和落款用学校名称代替");
-  if (s.inspection.group_name.empty()) w->push_back("缺少巡察组名称（inspection.group_name）");
+    w->push_back(
+        "缺少党组织名称（school.org_name），标题和落款用学校名称代替：运行 rectify school edit "
+        "--org-name 名称");
+  if (s.inspection.group_name.empty())
+    w->push_back("缺少巡察组名称（inspection.group_name）：运行 rectify inspection edit --group 名称");
   const std::pair<const std::string*, const char*> dates[] = {
-      {&s.inspection.onsite_from, "缺少巡察进驻开始日期（inspection.onsite_from）"},
-      {&s.inspection.onsite_to, "缺少巡察进驻结束日期（inspection.onsite_to）"},
-      {&s.inspection.feedback_date, "缺少巡察反馈日期（inspection.feedback_date）"},
+      {&s.inspection.onsite_from,
+       "缺少巡察进驻开始日期（inspection.onsite_from）：运行 rectify inspection edit --onsite-from "
+       "日期"},
+      {&s.inspection.onsite_to,
+       "缺少巡察进驻结束日期（inspection.onsite_to）：运行 rectify inspection edit --onsite-to 日期"},
+      {&s.inspection.feedback_date,
+       "缺少巡察反馈日期（inspection.feedback_date）：运行 rectify inspection edit --feedback-date "
+       "日期"},
   };
   for (const auto& [value, message] : dates)
     if (value->empty()) w->push_back(message);
   if (s.inspection.notice_date.empty())
-    w->push_back("缺少通报日期（inspection.notice_date），落款使用今天 " + today);
-  if (s.school.phone.empty()) w->push_back("缺少联系电话（school.phone）");
-  if (s.school.postal.empty()) w->push_back("缺少邮政信箱（school.postal）");
-  if (s.school.email.empty()) w->push_back("缺少电子邮箱（school.email）");
-  if (s.next_steps.empty()) w->push_back("缺少下一步工作安排（next_steps）");
+    w->push_back("缺少通报日期（inspection.notice_date），落款使用今天 " + today +
+                 "：运行 rectify inspection edit --notice-date 日期");
+  if (s.school.phone.empty())
+    w->push_back("缺少联系电话（school.phone）：运行 rectify school edit --phone 电话");
+  if (s.school.postal.empty())
+    w->push_back("缺少邮政信箱（school.postal）：运行 rectify school edit --postal 信箱");
+  if (s.school.email.empty())
+    w->push_back("缺少电子邮箱（school.email）：运行 rectify school edit --email 邮箱");
+  if (s.next_steps.empty())
+    w->push_back(
+        "缺少下一步工作安排（next_steps）：运行 rectify next-step add --title 标题 --text 内容");
 }
 
 void CheckCounts(const LedgerSnapshot& s, std::vector<std::string>* w) {

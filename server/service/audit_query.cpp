@@ -127,21 +127,25 @@ json LeafRow(const DecodedLeaf& d) {
               {"clamped_from_hlc", l.clamped_from_hlc}};
 }
 
-json SideJson(const FieldState& s) {
+// `device_name`: the certificate the ledger's device id is bound to (the name
+// given at enrolment), "" if none yet; so a reader sees names, not ledger ids.
+json SideJson(SchoolTxn& txn, const FieldState& s) {
+  auto bound = txn.BoundCertificate(s.stamp.device_id);
   return json{{"value", ValueJson(s.value)},
               {"author", s.author},
               {"device", s.stamp.device_id},
+              {"device_name", bound.ok() && bound->has_value() ? **bound : ""},
               {"hlc", s.stamp.hlc.raw}};
 }
 
-json ConflictJson(const ConflictRecord& c) {
+json ConflictJson(SchoolTxn& txn, const ConflictRecord& c) {
   return json{{"id", c.id},
               {"server_seq", c.server_seq},
               {"entity", c.entity},
               {"row", c.row_id},
               {"field", c.field},
-              {"winner", SideJson(c.winner)},
-              {"loser", SideJson(c.loser)},
+              {"winner", SideJson(txn, c.winner)},
+              {"loser", SideJson(txn, c.loser)},
               {"rule", c.rule}};
 }
 
@@ -223,7 +227,7 @@ Result<protocol::AuditResponse> HistoryQuery(SchoolTxn& txn, const protocol::Aud
   for (const auto& id : q.from == 0 ? *ids : std::set<std::string>{}) {
     auto cs = txn.ConflictsForRow(std::string(entity::kProblem), id);
     if (!cs.ok()) return cs.status();
-    for (const auto& c : *cs) conflicts.push_back(ConflictJson(c));
+    for (const auto& c : *cs) conflicts.push_back(ConflictJson(txn, c));
   }
   r.json = Dump(json{{"row_ids", *ids}, {"leaves", page->ArrayJson()}, {"conflicts", conflicts}});
   return r;
@@ -278,7 +282,7 @@ Result<protocol::AuditResponse> ConflictsQuery(SchoolTxn& txn, const protocol::A
   auto cs = txn.ConflictsInRange(0, static_cast<uint64_t>(INT64_MAX));
   if (!cs.ok()) return cs.status();
   json rows = json::array();
-  for (const auto& c : *cs) rows.push_back(ConflictJson(c));
+  for (const auto& c : *cs) rows.push_back(ConflictJson(txn, c));
   protocol::AuditResponse r;
   r.json = Dump(PageOf(rows, q, budget, &r));
   return r;

@@ -398,7 +398,7 @@ TEST_CASE("cli: seed 000 imports, profile applies, report states the facts") {
     INFO(fact);
     CHECK(md.out.find(fact) != std::string::npos);
   }
-  CHECK(md.err.find("warning: ") != std::string::npos);  // notice_date missing in the profile
+  CHECK(md.err.find("警告：") != std::string::npos);  // notice_date missing in the profile
   Run html = f.Ok({"report", "--format", "html", "--today", "2024-05-01"});
   CHECK(html.out.find("<!DOCTYPE html>") != std::string::npos);
   CHECK(html.out.find("</html>") != std::string::npos);

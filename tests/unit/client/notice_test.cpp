@@ -165,6 +165,10 @@ TEST_CASE("warnings name missing contacts, dates and broken counts") {
   Notice n = RenderNotice(s, NoticeFormat::kMarkdown, "2024-01-01");
   CHECK(AnyWarning(n, "school.phone"));
   CHECK(AnyWarning(n, "school.email"));
+  // Each missing fact names the command that fixes it (issue 11 friction).
+  CHECK(AnyWarning(n, "rectify school edit --phone"));
+  CHECK(AnyWarning(n, "rectify school edit --email"));
+  CHECK(AnyWarning(n, "rectify inspection edit --feedback-date"));
   CHECK_FALSE(AnyWarning(n, "school.postal"));
   CHECK(AnyWarning(n, "inspection.feedback_date"));
   CHECK(AnyWarning(n, "缺少5"));
