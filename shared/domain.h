@@ -55,6 +55,14 @@ struct MeasureInfo {
   std::string text, owner, deadline, done_date;
 };
 
+// A progress note (进展记录). `number` is its place in the problem's list
+// (1…, oldest date first), how the CLI and the desk address it.
+struct NoteInfo {
+  std::string id;
+  int number = 0;
+  std::string date, author, text;
+};
+
 struct ProblemInfo {
   std::string id;
   int number = 0;
@@ -66,6 +74,7 @@ struct ProblemInfo {
   std::string department, person, result;
   bool internal = false;  // marked 内部: not in the public notice (社会公开稿)
   std::vector<MeasureInfo> measures;
+  std::vector<NoteInfo> notes;  // live progress notes, oldest date first
 };
 
 struct CategoryInfo {

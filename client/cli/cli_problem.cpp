@@ -1,4 +1,4 @@
-// `rectify problem add|edit|show|list|status`. Problems are addressed by their
+// `rectify problem add|edit|show|list|status|delete`. Problems are addressed by their
 // number in the current inspection ("7") or by row id.
 #include <memory>
 #include <string>
@@ -26,6 +26,7 @@ void RunProblemAdd(CliContext& ctx, AddArgs a) {
 
 struct EditArgs {
   std::string ref, kind, aspect, category;
+  bool new_aspect = false;
   FieldOptions fields;
 };
 
@@ -37,7 +38,7 @@ void RunProblemEdit(CliContext& ctx, const EditArgs& a) {
   auto fields = a.fields.Collect();
   if (!fields.ok()) return ctx.Fail(fields.status());
   if (!a.kind.empty()) fields->emplace_back("kind", Value{a.kind});
-  Status st = (*l)->EditProblem(a.ref, *fields, ctx.author, {a.aspect, a.category});
+  Status st = (*l)->EditProblem(a.ref, *fields, ctx.author, {a.aspect, a.category, a.new_aspect});
   if (!st.ok()) return ctx.Fail(st);
   if (ctx.json) return PrintJson(ctx, {{"ok", true}});
   *ctx.out << "problem " << a.ref << " updated\n";
@@ -61,6 +62,18 @@ void PrintProblem(CliContext& ctx, const ProblemInfo& p) {
     if (!m.done_date.empty()) o << " 已完成 " << m.done_date;
     o << "\n";
   }
+  for (const auto& n : p.notes)
+    o << "  进展 note " << n.number << " (" << n.date << ", " << n.author << "): " << n.text
+      << "\n";
+}
+
+void RunProblemDelete(CliContext& ctx, const std::string& ref) {
+  auto l = ctx.school_ledger();
+  if (!l.ok()) return ctx.Fail(l.status());
+  Status st = (*l)->DeleteProblem(ref, ctx.author);
+  if (!st.ok()) return ctx.Fail(st);
+  if (ctx.json) return PrintJson(ctx, {{"ok", true}});
+  *ctx.out << "problem " << ref << " deleted\n";
 }
 
 void RunProblemShow(CliContext& ctx, const std::string& ref) {
@@ -126,7 +139,8 @@ void AddProblemAdd(CLI::App* problem, CliContext& ctx) {
   CLI::App* c = problem->add_subcommand("add", "add a problem to the current inspection");
   c->add_option("--title", p.title, "problem title (问题)")->required();
   c->add_option("--number", p.number, "problem number (default: next free)");
-  c->add_option("--aspect", p.aspect, "aspect title (方面), created if new");
+  c->add_option("--aspect", p.aspect, "aspect (方面): title, ordinal or id of an existing one");
+  c->add_flag("--new-aspect", p.new_aspect, "create --aspect if no aspect has that title");
   c->add_option("--category", p.category, "category title within --aspect, created if new");
   c->add_option("--detail", p.detail, "finding detail (问题描述)");
   c->add_option("--kind", p.kind, "立行立改|限期整改|长期坚持 or immediate|within_period|ongoing");
@@ -153,7 +167,8 @@ void AddProblemEdit(CLI::App* problem, CliContext& ctx) {
   a->fields.Add(c, "--internal", "internal",
                 "1: internal (内部), left out of the public notice; 0: public", K::kInt);
   c->add_option("--kind", a->kind, "立行立改|限期整改|长期坚持 or immediate|within_period|ongoing");
-  c->add_option("--aspect", a->aspect, "move to this aspect (title or ordinal)");
+  c->add_option("--aspect", a->aspect, "move to this aspect (title, ordinal or id)");
+  c->add_flag("--new-aspect", a->new_aspect, "create --aspect if no aspect has that title");
   c->add_option("--category", a->category, "move to this category (title)");
   c->callback([&ctx, a] { RunProblemEdit(ctx, *a); });
 }
@@ -167,7 +182,7 @@ void AddProblemCommands(CLI::App& app, CliContext& ctx) {
   AddProblemEdit(problem, ctx);
 
   auto ref = std::make_shared<std::string>();
-  CLI::App* show = problem->add_subcommand("show", "show one problem with its measures");
+  CLI::App* show = problem->add_subcommand("show", "show one problem with its measures and notes");
   show->add_option("problem", *ref, "problem number or id")->required();
   show->callback([&ctx, ref] { RunProblemShow(ctx, *ref); });
 
@@ -178,6 +193,11 @@ void AddProblemCommands(CLI::App& app, CliContext& ctx) {
   list->add_option("--department", la->department, "only this department");
   list->add_flag("--overdue", la->overdue, "only open problems past their deadline");
   list->callback([&ctx, la] { RunProblemList(ctx, *la); });
+
+  auto dref = std::make_shared<std::string>();
+  CLI::App* del = problem->add_subcommand("delete", "delete a problem with its measures");
+  del->add_option("problem", *dref, "problem number or id")->required();
+  del->callback([&ctx, dref] { RunProblemDelete(ctx, *dref); });
 
   auto sa = std::make_shared<StatusArgs>();
   CLI::App* st = problem->add_subcommand("status", "set a problem's status");

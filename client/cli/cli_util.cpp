@@ -80,6 +80,8 @@ nlohmann::json MeasureJson(const MeasureInfo& m) {
 nlohmann::json ProblemJson(const ProblemInfo& p) {
   nlohmann::json measures = nlohmann::json::array();
   for (const auto& m : p.measures) measures.push_back(MeasureJson(m));
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& n : p.notes) notes.push_back(NoteJson(n));
   return {{"id", p.id},
           {"number", p.number},
           {"aspect_id", p.aspect_id},
@@ -94,7 +96,13 @@ nlohmann::json ProblemJson(const ProblemInfo& p) {
           {"department", p.department},
           {"person", p.person},
           {"result", p.result},
-          {"measures", measures}};
+          {"measures", measures},
+          {"notes", notes}};
+}
+
+nlohmann::json NoteJson(const NoteInfo& n) {
+  return {{"id", n.id}, {"number", n.number}, {"date", n.date}, {"author", n.author},
+          {"text", n.text}};
 }
 
 nlohmann::json RowJson(const std::map<std::string, Value>& row) {

@@ -46,6 +46,7 @@ void PrintJson(CliContext& ctx, const nlohmann::json& j);
 
 nlohmann::json ProblemJson(const ProblemInfo& p);
 nlohmann::json MeasureJson(const MeasureInfo& m);
+nlohmann::json NoteJson(const NoteInfo& n);
 // A row from Ledger::GetRow as a JSON object (NULL -> null, ints, text).
 nlohmann::json RowJson(const std::map<std::string, Value>& row);
 // Prints a row as "field: value" lines, skipping NULLs and `deleted`.

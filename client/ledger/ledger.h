@@ -90,6 +90,32 @@ struct NewProblem {
   std::string status;    // anything ParseStatus accepts; empty: not_started
   std::string deadline;  // YYYY-MM-DD, 长期 or empty
   std::string department, person, result;
+  // A title that names no aspect of the current inspection is refused
+  // (NotFound listing the aspects) unless this is set: then it is created.
+  bool new_aspect = false;
+};
+
+// Where EditProblem moves a problem (see there).
+struct ProblemPlacement {
+  std::string aspect, category;
+  bool new_aspect = false;  // as NewProblem::new_aspect
+};
+
+// Listings of the grouping and of the inspection's closing sections
+// (ledger_entities.cpp). Items are addressed by the number shown here.
+struct AspectEntry {
+  AspectInfo aspect;               // with its categories, in order
+  int problems = 0;                // live problems under the aspect
+  std::vector<int> category_problems;  // live problems per category, same order
+};
+struct AccountabilityEntry {
+  std::string id;
+  int number = 0;  // 1…, in the order entered (as in the notice)
+  AccountabilityInfo info;
+};
+struct NextStepEntry {
+  std::string id;
+  NextStepInfo info;  // info.ordinal addresses it
 };
 
 class Ledger {
@@ -213,8 +239,48 @@ class Ledger {
   Result<std::string> AddAspect(const std::string& title, const std::string& author);
   // `aspect_ref`: an aspect's title, its ordinal ("2") or its id; a title not
   // yet used creates the aspect, in the same transaction as the category.
+  // An unknown aspect is created only when `new_aspect` (else NotFound
+  // naming the aspects there are).
   Result<std::string> AddCategory(const std::string& aspect_ref, const std::string& title,
-                                  const std::string& author);
+                                  const std::string& author, bool new_aspect = false);
+
+  // ---- list / edit / delete of every entity (ledger_entities.cpp) -----------
+  // Deletes set the tombstone field `deleted` (docs/design.md §2): an op like
+  // any other, so a delete syncs and merges; a deleted row is gone from every
+  // listing, the statistics and the notice. Each runs in one transaction.
+  Result<std::vector<AspectEntry>> ListAspects();
+  // `ref`: an aspect's title, ordinal or id. A title already used by another
+  // aspect is refused.
+  Status RenameAspect(const std::string& ref, const std::string& title, const std::string& author);
+  // Refused (FailedPrecondition, naming the problems) while the aspect still
+  // has live problems; its categories are deleted with it.
+  Status DeleteAspect(const std::string& ref, const std::string& author);
+  // `ref`: a category's title, ordinal or id within aspect `aspect_ref`.
+  Status RenameCategory(const std::string& aspect_ref, const std::string& ref,
+                        const std::string& title, const std::string& author);
+  Status DeleteCategory(const std::string& aspect_ref, const std::string& ref,
+                        const std::string& author);
+  // A problem, with its measures; a school cannot delete a verified problem.
+  Status DeleteProblem(const std::string& ref, const std::string& author);
+  // Allowed: text, owner, deadline, done_date ("" clears all but text).
+  Status EditMeasure(const std::string& problem_ref, int ordinal, const Fields& fields,
+                     const std::string& author);
+  Status DeleteMeasure(const std::string& problem_ref, int ordinal, const std::string& author);
+  // Notes are shown by GetProblem (ProblemInfo::notes). They are append-only:
+  // a wrong one is deleted (the history keeps it), never edited.
+  // `ref`: the note's number in the problem's list, or its id.
+  Status DeleteNote(const std::string& problem_ref, const std::string& ref,
+                    const std::string& author);
+  Result<std::vector<AccountabilityEntry>> ListAccountability();
+  // `ref`: the number ListAccountability shows, or the id. Allowed: kind,
+  // label, count, amount_fen, note; the result is checked as AddAccountability does.
+  Status EditAccountability(const std::string& ref, const Fields& fields,
+                            const std::string& author);
+  Status DeleteAccountability(const std::string& ref, const std::string& author);
+  Result<std::vector<NextStepEntry>> ListNextSteps();
+  // `ref`: the next step's ordinal or id. Allowed: title, text (not both empty).
+  Status EditNextStep(const std::string& ref, const Fields& fields, const std::string& author);
+  Status DeleteNextStep(const std::string& ref, const std::string& author);
 
   // Problems are addressed by `ref`: a number within the current inspection
   // ("7") or a row id.
@@ -226,9 +292,7 @@ class Ledger {
   // or id; a new title creates it) and category (title within that aspect,
   // created if new). Everything is validated first and written in one
   // transaction: on any error nothing is written, no op is recorded.
-  struct Placement {
-    std::string aspect, category;
-  };
+  using Placement = ProblemPlacement;
   Status EditProblem(const std::string& ref, const Fields& fields, const std::string& author,
                      const Placement& move = {});
   // status_text: Chinese or English (ParseStatus). School role: never to
@@ -307,6 +371,15 @@ class Ledger {
   // (non-numeric) title is created when `create`. NotFound otherwise.
   Result<std::string> ResolveAspect(const std::string& ref, bool create,
                                     const std::string& author);
+  // ledger_entities.cpp helpers: a live row by its number in a list, or id.
+  Result<std::string> ResolveCategory(const std::string& aspect_ref, const std::string& ref);
+  Result<std::string> ResolveMeasure(const std::string& problem_id, int ordinal,
+                                     const std::string& problem_ref);
+  Result<std::string> ResolveAccountability(const std::string& ref);
+  Result<std::string> ResolveNextStep(const std::string& ref);
+  Status Tombstone(std::string_view entity, const std::string& row_id, const std::string& author);
+  // The aspects there are, for a message: "1 政治建设, 2 …" or "none yet".
+  std::string AspectNames();
   Result<std::string> EnsureInspection(const std::string& author);
   // ledger_import.cpp helpers.
   Status ImportOne(const std::string& inspection_id, const ImportRow& row,

@@ -9,14 +9,16 @@
 
 namespace rectify {
 
-using namespace ledger_internal;
+namespace ledger_internal {
 
 namespace {
 
-bool IsDigits(std::string_view s) {
+bool IsDigitText(std::string_view s) {
   return !s.empty() &&
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
+
+}  // namespace
 
 Status CheckAllowed(std::string_view what, const Fields& fields,
                     const std::set<std::string>& allowed) {
@@ -31,9 +33,6 @@ Status CheckAllowed(std::string_view what, const Fields& fields,
   return Status::OK();
 }
 
-// Turns user-typed values into the stored form: digit text into integers,
-// empty dates into NULL, kind/status/rule names into their codes. Validates
-// what the schema types cannot (deadline, kind, completion rule).
 Status Normalize(std::string_view entity, Fields& fields) {
   const EntityDef* def = FindEntity(entity);
   for (auto& [name, value] : fields) {
@@ -43,7 +42,7 @@ Status Normalize(std::string_view entity, Fields& fields) {
     if (f->type == FieldType::kInt && text != nullptr) {
       std::string_view t = *text;
       bool neg = !t.empty() && t[0] == '-';
-      if (!IsDigits(neg ? t.substr(1) : t) || t.size() > 18)
+      if (!IsDigitText(neg ? t.substr(1) : t) || t.size() > 18)
         return Status::InvalidArgument(std::string(entity) + "." + name +
                                        " must be a whole number, got '" + *text + "'");
       value = static_cast<int64_t>(std::stoll(*text));
@@ -83,6 +82,24 @@ Status Normalize(std::string_view entity, Fields& fields) {
   }
   return Status::OK();
 }
+
+Status CheckAccountability(const std::string& kind, const std::string& label, int64_t count,
+                           int64_t amount_fen) {
+  if (kind != "funds" && kind != "disposition")
+    return Status::InvalidArgument("accountability kind must be 'funds' or 'disposition', got '" +
+                                   kind + "'");
+  if (label.empty()) return Status::InvalidArgument("accountability needs a label");
+  if (count < 0 || amount_fen < 0)
+    return Status::InvalidArgument("count and amount must not be negative");
+  return Status::OK();
+}
+
+}  // namespace ledger_internal
+
+using namespace ledger_internal;
+
+namespace {
+
 
 std::string StatusHelp() {
   return " (use 未开始/推进中/已完成/长期坚持/已销号 or "
@@ -132,7 +149,7 @@ Result<int64_t> Ledger::NextOrdinal(std::string_view entity, const std::string& 
 
 Result<std::string> Ledger::ResolveProblem(const std::string& ref) {
   Result<std::vector<std::string>> ids = std::vector<std::string>{};
-  if (IsDigits(ref) && ref.size() < 10) {
+  if (IsDigitText(ref) && ref.size() < 10) {
     auto inspection = CurrentInspectionId();
     if (!inspection.ok()) return Status::NotFound("no problem " + ref + ": no inspection yet");
     ids = QueryTexts(*db_,
@@ -336,18 +353,22 @@ Result<std::string> Ledger::ResolveAspect(const std::string& ref, bool create,
     return inspection.status();
   }
   const bool numeric = ref.find_first_not_of("0123456789") == std::string::npos;
-  if (!create || numeric) return Status::NotFound("no aspect titled or numbered " + ref);
+  if (!create || numeric)
+    return Status::NotFound("no aspect titled or numbered '" + ref +
+                            "' in the current inspection; aspects: " + AspectNames() +
+                            ". Add it with `rectify aspect add " + (numeric ? "TITLE" : ref) +
+                            "`, or give --new-aspect to create it with this command");
   auto id = EnsureInspection(author);
   if (!id.ok()) return id.status();
   return FindOrAddAspect(*id, ref, author, nullptr);
 }
 
 Result<std::string> Ledger::AddCategory(const std::string& aspect_ref, const std::string& title,
-                                        const std::string& author) {
+                                        const std::string& author, bool new_aspect) {
   std::string id;
   Status st = InTx([&]() -> Status {
     if (title.empty()) return Status::InvalidArgument("category title is empty");
-    auto aspect_id = ResolveAspect(aspect_ref, /*create=*/true, author);
+    auto aspect_id = ResolveAspect(aspect_ref, new_aspect, author);
     if (!aspect_id.ok()) return aspect_id.status();
     auto r = FindOrAddCategory(*aspect_id, title, author, nullptr);
     if (!r.ok()) return r.status();
@@ -404,7 +425,7 @@ Result<std::string> Ledger::AddProblem(const NewProblem& p, const std::string& a
     }
     f.emplace_back("number", number);
     if (!p.aspect.empty()) {
-      auto aspect = FindOrAddAspect(*inspection, p.aspect, author, nullptr);
+      auto aspect = ResolveAspect(p.aspect, p.new_aspect, author);
       if (!aspect.ok()) return aspect.status();
       f.emplace_back("aspect_id", *aspect);
       if (!p.category.empty()) {
@@ -449,7 +470,7 @@ Status Ledger::EditProblem(const std::string& ref, const Fields& fields, const s
     // above must leave the ledger as it was (the transaction rolls back too).
     std::string aspect_id;
     if (!move.aspect.empty()) {
-      auto aspect = ResolveAspect(move.aspect, /*create=*/true, author);
+      auto aspect = ResolveAspect(move.aspect, move.new_aspect, author);
       if (!aspect.ok()) return aspect.status();
       aspect_id = *aspect;
       f.emplace_back("aspect_id", aspect_id);
@@ -554,12 +575,7 @@ Result<std::string> Ledger::AddNote(const std::string& problem_ref, const std::s
 Result<std::string> Ledger::AddAccountability(const std::string& kind, const std::string& label,
                                               int64_t count, int64_t amount_fen,
                                               const std::string& note, const std::string& author) {
-  if (kind != "funds" && kind != "disposition")
-    return Status::InvalidArgument("accountability kind must be 'funds' or 'disposition', got '" +
-                                   kind + "'");
-  if (label.empty()) return Status::InvalidArgument("accountability needs a label");
-  if (count < 0 || amount_fen < 0)
-    return Status::InvalidArgument("count and amount must not be negative");
+  RECTIFY_RETURN_IF_ERROR(CheckAccountability(kind, label, count, amount_fen));
   std::string id = ids_.NewId();
   Status st = InTx([&]() -> Status {
     auto inspection = EnsureInspection(author);

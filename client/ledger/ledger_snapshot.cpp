@@ -8,20 +8,7 @@ namespace rectify {
 
 using namespace ledger_internal;
 
-namespace {
-
-using Row = std::map<std::string, Value>;
-
-std::string Text(const Row& row, const char* field) { return ValueToString(row.at(field)); }
-
-int64_t Int(const Row& row, const char* field, int64_t fallback = 0) {
-  const Value& v = row.at(field);
-  return std::holds_alternative<int64_t>(v) ? std::get<int64_t>(v) : fallback;
-}
-
-// Ids of live rows of `entity` whose `parent_field` is `parent_id`, in
-// `order_by` order (an ORDER BY clause over the entity's own columns).
-std::vector<std::string> ChildIds(Database& db, std::string_view entity,
+std::vector<std::string> ledger_internal::ChildIds(Database& db, std::string_view entity,
                                   const std::string& parent_field, const std::string& parent_id,
                                   const std::string& order_by) {
   auto ids = QueryTexts(db,
@@ -31,8 +18,6 @@ std::vector<std::string> ChildIds(Database& db, std::string_view entity,
   return ids.ok() ? *ids : std::vector<std::string>{};
 }
 
-}  // namespace
-
 Result<ProblemInfo> Ledger::GetProblem(const std::string& ref) {
   auto id = ResolveProblem(ref);
   if (!id.ok()) return id.status();
@@ -40,24 +25,33 @@ Result<ProblemInfo> Ledger::GetProblem(const std::string& ref) {
   if (!row) return Status::NotFound("no problem '" + ref + "'");
   ProblemInfo p;
   p.id = *id;
-  p.number = static_cast<int>(Int(*row, "number"));
-  p.aspect_id = Text(*row, "aspect_id");
-  p.category_id = Text(*row, "category_id");
-  p.title = Text(*row, "title");
-  p.detail = Text(*row, "detail");
-  p.kind = ParseKind(Text(*row, "kind")).value_or(ProblemKind::kWithinPeriod);
-  p.status = ParseStatus(Text(*row, "status")).value_or(ProblemStatus::kNotStarted);
-  p.deadline = Text(*row, "deadline");
-  p.department = Text(*row, "department");
-  p.person = Text(*row, "person");
-  p.result = Text(*row, "result");
-  p.internal = Int(*row, "internal") != 0;
+  p.number = static_cast<int>(RowInt(*row, "number"));
+  p.aspect_id = RowText(*row, "aspect_id");
+  p.category_id = RowText(*row, "category_id");
+  p.title = RowText(*row, "title");
+  p.detail = RowText(*row, "detail");
+  p.kind = ParseKind(RowText(*row, "kind")).value_or(ProblemKind::kWithinPeriod);
+  p.status = ParseStatus(RowText(*row, "status")).value_or(ProblemStatus::kNotStarted);
+  p.deadline = RowText(*row, "deadline");
+  p.department = RowText(*row, "department");
+  p.person = RowText(*row, "person");
+  p.result = RowText(*row, "result");
+  p.internal = RowInt(*row, "internal") != 0;
   for (const auto& mid : ChildIds(*db_, entity::kMeasure, "problem_id", *id, "ordinal, id")) {
     auto m = GetRow(entity::kMeasure, mid);
     if (!m) continue;
-    p.measures.push_back(MeasureInfo{mid, static_cast<int>(Int(*m, "ordinal")), Text(*m, "text"),
-                                     Text(*m, "owner"), Text(*m, "deadline"),
-                                     Text(*m, "done_date")});
+    p.measures.push_back(MeasureInfo{mid, static_cast<int>(RowInt(*m, "ordinal")), RowText(*m, "text"),
+                                     RowText(*m, "owner"), RowText(*m, "deadline"),
+                                     RowText(*m, "done_date")});
+  }
+  // Notes by date; notes of one day in the order they were first written.
+  for (const auto& nid : ChildIds(*db_, entity::kProgressNote, "problem_id", *id,
+                                  "date, (SELECT MIN(hlc) FROM field_stamp WHERE entity = "
+                                  "'progress_note' AND row_id = progress_note.id), id")) {
+    auto n = GetRow(entity::kProgressNote, nid);
+    if (!n) continue;
+    p.notes.push_back(NoteInfo{nid, static_cast<int>(p.notes.size()) + 1, RowText(*n, "date"),
+                               RowText(*n, "author"), RowText(*n, "text")});
   }
   return p;
 }
@@ -74,7 +68,7 @@ std::vector<ProblemInfo> Ledger::ListProblems(const ProblemFilter& filter) {
     if (!filter.department.empty() && p->department != filter.department) continue;
     if (!filter.category_title.empty()) {
       auto cat = GetRow(entity::kCategory, p->category_id);
-      if (!cat || Text(*cat, "title") != filter.category_title) continue;
+      if (!cat || RowText(*cat, "title") != filter.category_title) continue;
     }
     if (!filter.overdue_as_of.empty()) {
       const bool done = p->status == ProblemStatus::kCompleted ||
@@ -92,10 +86,10 @@ Result<LedgerSnapshot> Ledger::Snapshot() {
   LedgerSnapshot snap;
   if (!school_id_.empty()) {
     if (auto s = GetRow(entity::kSchool, school_id_)) {
-      snap.school = SchoolInfo{school_id_,        Text(*s, "name"),   Text(*s, "org_name"),
-                               Text(*s, "phone"), Text(*s, "postal"), Text(*s, "email")};
-      snap.rule = CompletionRule::Parse(Text(*s, "completion_rule")).value_or(CompletionRule{});
-      snap.warn_days = static_cast<int>(Int(*s, "warn_days", 10));
+      snap.school = SchoolInfo{school_id_,        RowText(*s, "name"),   RowText(*s, "org_name"),
+                               RowText(*s, "phone"), RowText(*s, "postal"), RowText(*s, "email")};
+      snap.rule = CompletionRule::Parse(RowText(*s, "completion_rule")).value_or(CompletionRule{});
+      snap.warn_days = static_cast<int>(RowInt(*s, "warn_days", 10));
     } else {
       snap.school.id = school_id_;
     }
@@ -107,46 +101,34 @@ Result<LedgerSnapshot> Ledger::Snapshot() {
   }
   if (auto i = GetRow(entity::kInspection, *inspection)) {
     snap.inspection = InspectionInfo{*inspection,
-                                     Text(*i, "group_name"),
-                                     Text(*i, "kind"),
-                                     Text(*i, "onsite_from"),
-                                     Text(*i, "onsite_to"),
-                                     Text(*i, "feedback_date"),
-                                     Text(*i, "plan_date"),
-                                     Text(*i, "phase"),
-                                     Text(*i, "notice_date")};
+                                     RowText(*i, "group_name"),
+                                     RowText(*i, "kind"),
+                                     RowText(*i, "onsite_from"),
+                                     RowText(*i, "onsite_to"),
+                                     RowText(*i, "feedback_date"),
+                                     RowText(*i, "plan_date"),
+                                     RowText(*i, "phase"),
+                                     RowText(*i, "notice_date")};
   }
   for (const auto& aid :
        ChildIds(*db_, entity::kAspect, "inspection_id", *inspection, "ordinal, id")) {
     auto a = GetRow(entity::kAspect, aid);
     if (!a) continue;
-    AspectInfo aspect{aid, static_cast<int>(Int(*a, "ordinal")), Text(*a, "title"), {}};
+    AspectInfo aspect{aid, static_cast<int>(RowInt(*a, "ordinal")), RowText(*a, "title"), {}};
     for (const auto& cid : ChildIds(*db_, entity::kCategory, "aspect_id", aid, "ordinal, id")) {
       auto c = GetRow(entity::kCategory, cid);
       if (c)
-        aspect.categories.push_back({cid, static_cast<int>(Int(*c, "ordinal")), Text(*c, "title")});
+        aspect.categories.push_back({cid, static_cast<int>(RowInt(*c, "ordinal")), RowText(*c, "title")});
     }
     snap.aspects.push_back(std::move(aspect));
   }
   snap.problems = ListProblems(ProblemFilter{});
-  // Accountability rows have no ordinal: list them in the order they were
-  // first written, which is the order the clerk entered them.
-  for (const auto& id : ChildIds(*db_, entity::kAccountability, "inspection_id", *inspection,
-                                 "(SELECT MIN(hlc) FROM field_stamp WHERE entity = "
-                                 "'accountability' AND row_id = accountability.id), id")) {
-    auto r = GetRow(entity::kAccountability, id);
-    if (!r) continue;
-    snap.accountability.push_back(AccountabilityInfo{Text(*r, "kind"), Text(*r, "label"),
-                                                     Int(*r, "count"), Int(*r, "amount_fen"),
-                                                     Text(*r, "note")});
-  }
-  for (const auto& id :
-       ChildIds(*db_, entity::kNextStep, "inspection_id", *inspection, "ordinal, id")) {
-    auto r = GetRow(entity::kNextStep, id);
-    if (!r) continue;
-    snap.next_steps.push_back(
-        NextStepInfo{static_cast<int>(Int(*r, "ordinal")), Text(*r, "title"), Text(*r, "text")});
-  }
+  auto accountability = ListAccountability();
+  if (!accountability.ok()) return accountability.status();
+  for (auto& a : *accountability) snap.accountability.push_back(std::move(a.info));
+  auto steps = ListNextSteps();
+  if (!steps.ok()) return steps.status();
+  for (auto& n : *steps) snap.next_steps.push_back(std::move(n.info));
   return snap;
 }
 

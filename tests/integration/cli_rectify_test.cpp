@@ -284,6 +284,18 @@ TEST_CASE("cli: --help works on every command and subcommand") {
                                                       {"inspection", "add"},
                                                       {"aspect", "add"},
                                                       {"category", "add"},
+                                                      {"aspect", "list"},
+                                                      {"aspect", "rename"},
+                                                      {"aspect", "delete"},
+                                                      {"category", "rename"},
+                                                      {"problem", "delete"},
+                                                      {"measure", "edit"},
+                                                      {"measure", "delete"},
+                                                      {"note", "list"},
+                                                      {"note", "delete"},
+                                                      {"accountability", "edit"},
+                                                      {"accountability", "delete"},
+                                                      {"next-step", "edit"},
                                                       {"problem", "add"},
                                                       {"problem", "edit"},
                                                       {"problem", "list"},
@@ -310,6 +322,7 @@ TEST_CASE("cli: --help works on every command and subcommand") {
 TEST_CASE("cli: bad input fails clearly and leaves the ledger unchanged") {
   CliFixture f;
   LoadSeed(f, "seed000");
+  f.Ok({"accountability", "add", "--kind", "funds", "--label", "追回资金", "--amount-yuan", "1"});
   const std::string before = f.State();
   std::string bad_csv =
       f.WriteFile("bad.csv", "序号,问题,整改时限\n1,好问题,2024-03-31\n2,坏日期,2024-13-45\n");
@@ -367,6 +380,33 @@ TEST_CASE("cli: bad input fails clearly and leaves the ledger unchanged") {
       {{"problem", "status"}, 2, ""},
       {{"problem", "add"}, 2, "--title"},
       {{"measure", "done", "1", "x"}, 2, ""},
+      // Issue 11, defect 11: the commands that list, correct and delete.
+      {{"problem", "add", "--title", "x", "--aspect", "不存在的方面"}, 1, "aspect add"},
+      {{"problem", "edit", "1", "--aspect", "不存在的方面"}, 1, "不存在的方面"},
+      {{"category", "add", "--aspect", "不存在的方面", "x"}, 1, "--new-aspect"},
+      {{"aspect", "delete", "1"}, 1, "still has"},
+      {{"aspect", "delete", "99"}, 1, "99"},
+      {{"aspect", "rename", "1", ""}, 1, "title"},
+      {{"category", "delete", "--aspect", "1", "99"}, 1, "99"},
+      {{"category", "rename", "--aspect", "99", "1", "x"}, 1, "99"},
+      {{"problem", "delete", "99"}, 1, "99"},
+      {{"measure", "edit", "1", "1"}, 1, "nothing to change"},
+      {{"measure", "edit", "1", "99", "--owner", "x"}, 1, "99"},
+      {{"measure", "edit", "1", "1", "--deadline", "2024-02-30"}, 1, "deadline"},
+      {{"measure", "edit", "1", "1", "--text", ""}, 1, "text"},
+      {{"measure", "delete", "1", "99"}, 1, "99"},
+      {{"note", "list", "99"}, 1, "99"},
+      {{"note", "delete", "1", "99"}, 1, "99"},
+      {{"accountability", "edit", "99", "--label", "x"}, 1, "99"},
+      {{"accountability", "edit", "1", "--kind", "gift"}, 1, "kind"},
+      {{"accountability", "edit", "1", "--count", "x"}, 1, "count"},
+      {{"accountability", "edit", "1", "--amount-yuan", "1.234"}, 1, "amount"},
+      {{"accountability", "edit", "1"}, 1, "nothing to change"},
+      {{"accountability", "delete", "99"}, 1, "99"},
+      {{"next-step", "edit", "99", "--title", "x"}, 1, "99"},
+      {{"next-step", "edit", "1", "--title", "", "--text", ""}, 1, "text"},
+      {{"next-step", "delete", "x9"}, 1, "x9"},
+      {{"measure", "delete", "1"}, 2, ""},
       {{"frobnicate"}, 2, ""},
   };
   const std::string content = f.Content();
@@ -497,6 +537,102 @@ TEST_CASE("defect 7: inspections can be listed and switched, and a new one says 
   f.Ok({"inspection", "use", "1"});
   CHECK(f.Stats()["total"] == total);
   CHECK(f.Ok({"--json", "inspection", "list"}).Json()[0]["current"] == true);
+}
+
+// Issue 11, defect 11: data that could be entered but not seen or corrected.
+TEST_CASE("defect 11: every entity is listed, shown, corrected and deleted in the CLI") {
+  CliFixture f;
+  f.Ok({"init", "--school-id", "s1", "--school-name", "杏花学校"});
+  f.Ok({"aspect", "add", "严格落实党中央决策部署"});
+  // An unknown aspect is refused, naming what exists and the fix; nothing is written.
+  const std::string content = f.Content();
+  Run refused = f.Exec({"problem", "add", "--title", "宿舍", "--aspect", "不存在的方面"});
+  CHECK(refused.rc == 1);
+  CHECK(refused.err.find("1 严格落实党中央决策部署") != std::string::npos);
+  CHECK(refused.err.find("rectify aspect add 不存在的方面") != std::string::npos);
+  CHECK(f.Content() == content);
+  f.Ok({"problem", "add", "--title", "宿舍管理不规范", "--aspect", "1"});
+  f.Ok({"problem", "add", "--title", "食堂账目不清", "--aspect", "加强学校管理", "--new-aspect",
+        "--category", "（一）财务"});
+  f.Ok({"aspect", "add", "空方面"});
+  Run aspects = f.Ok({"aspect", "list"});
+  CHECK(aspects.out.find("序号") != std::string::npos);  // a header line
+  CHECK(aspects.out.find("加强学校管理") != std::string::npos);
+  json al = f.Ok({"aspect", "list", "--json"}).Json();
+  REQUIRE(al.size() == 3);
+  CHECK(al[0]["problems"] == 1);
+  CHECK(al[1]["categories"][0]["title"] == "（一）财务");
+  f.Ok({"aspect", "rename", "2", "二、加强学校管理"});
+  f.Ok({"category", "rename", "--aspect", "2", "1", "（一）财务管理"});
+  CHECK(f.Ok({"category", "list", "--aspect", "2", "--json"}).Json()[0]["categories"][0]["title"] ==
+        "（一）财务管理");
+  Run still = f.Exec({"aspect", "delete", "2"});
+  CHECK(still.rc == 1);
+  CHECK(still.err.find("still has 1 problem") != std::string::npos);
+  f.Ok({"aspect", "delete", "空方面"});
+
+  // Measures: the number on add, a header on list, edit and delete.
+  Run m1 = f.Ok({"measure", "add", "1", "--text", "召开会议"});
+  CHECK(m1.out.find("measure 1 added") != std::string::npos);
+  Run m2 = f.Ok({"measure", "add", "1", "--text", "检查值班记录"});
+  CHECK(m2.out.find("measure 2 added") != std::string::npos);
+  f.Ok({"measure", "edit", "1", "2", "--owner", "政教处", "--done-date", "2024-03-01"});
+  f.Ok({"measure", "delete", "1", "1"});
+  Run ml = f.Ok({"measure", "list", "1"});
+  CHECK(ml.out.rfind("序号", 0) == 0);  // the first line is the header
+  json mj = f.Ok({"measure", "list", "1", "--json"}).Json();
+  REQUIRE(mj.size() == 1);
+  CHECK(mj[0]["owner"] == "政教处");
+  CHECK(mj[0]["done_date"] == "2024-03-01");
+
+  // Notes: listed, in problem show, deleted.
+  f.Ok({"note", "add", "1", "--text", "已召开会议", "--date", "2024-02-21"});
+  f.Ok({"note", "add", "1", "--text", "写错了", "--date", "2024-02-22"});
+  Run shown = f.Ok({"problem", "show", "1"});
+  CHECK(shown.out.find("已召开会议") != std::string::npos);
+  CHECK(shown.out.find("测试员") != std::string::npos);
+  CHECK(f.Ok({"problem", "show", "1", "--json"}).Json()["notes"].size() == 2);
+  f.Ok({"note", "delete", "1", "2"});
+  json notes = f.Ok({"note", "list", "1", "--json"}).Json();
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]["text"] == "已召开会议");
+  CHECK(f.Ok({"note", "list", "1"}).out.find("写错了") == std::string::npos);
+
+  // Accountability and next steps.
+  f.Ok({"accountability", "add", "--kind", "funds", "--label", "追回资金", "--amount-yuan", "12"});
+  f.Ok({"accountability", "add", "--kind", "disposition", "--label", "诫勉谈话", "--count", "1"});
+  f.Ok({"accountability", "edit", "1", "--amount-yuan", "34.5", "--note", "已追回"});
+  f.Ok({"accountability", "delete", "2"});
+  Run acc = f.Ok({"accountability", "list"});
+  CHECK(acc.out.find("序号") != std::string::npos);
+  json aj = f.Ok({"accountability", "list", "--json"}).Json();
+  REQUIRE(aj.size() == 1);
+  CHECK(aj[0]["amount_fen"] == 3450);
+  CHECK(aj[0]["note"] == "已追回");
+  f.Ok({"next-step", "add", "--title", "健全制度", "--text", "持续修订"});
+  f.Ok({"next-step", "add", "--title", "写错的安排"});
+  f.Ok({"next-step", "edit", "1", "--text", "每学期修订"});
+  f.Ok({"next-step", "delete", "2"});
+  json steps = f.Ok({"next-step", "list", "--json"}).Json();
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0]["text"] == "每学期修订");
+
+  // A deleted problem leaves every listing, the statistics and the notice.
+  Run before = f.Ok({"report", "--format", "md", "--today", "2024-05-01"});
+  CHECK(before.out.find("食堂账目不清") != std::string::npos);
+  CHECK(before.out.find("诫勉谈话") == std::string::npos);
+  CHECK(before.out.find("写错的安排") == std::string::npos);
+  CHECK(before.out.find("空方面") == std::string::npos);
+  f.Ok({"problem", "delete", "2"});
+  f.Ok({"category", "delete", "--aspect", "2", "（一）财务管理"});
+  f.Ok({"aspect", "delete", "2"});
+  CHECK(f.Stats()["total"] == 1);
+  CHECK(f.Ok({"problem", "list", "--json"}).Json().size() == 1);
+  Run after = f.Ok({"report", "--format", "md", "--today", "2024-05-01"});
+  CHECK(after.out.find("食堂账目不清") == std::string::npos);
+  CHECK(after.out.find("加强学校管理") == std::string::npos);
+  CHECK(after.out.find("宿舍管理不规范") != std::string::npos);
+  CHECK(f.Exec({"problem", "show", "2"}).rc == 1);
 }
 
 // Issue 11, defect 8: a mistyped --db created a stray empty ledger.

@@ -250,6 +250,7 @@ void World::RandomEdit(Device& d) {
       NewProblem p;
       p.title = "问题" + std::to_string(++problems_made_) + "-" + d.name;
       p.aspect = rng_() % 2 ? "第一方面" : "第二方面";
+      p.new_aspect = true;
       (void)l.AddProblem(p, author);
       break;
     }

@@ -161,6 +161,7 @@ TEST_CASE("ledger commands: list filters by status, department, category and ove
   NewProblem a;
   a.title = "A";
   a.aspect = "方面一";
+  a.new_aspect = true;
   a.category = "（一）党建";
   a.department = "办公室";
   a.deadline = "2024-03-01";
@@ -249,6 +250,7 @@ TEST_CASE("ledger commands: snapshot is in notice order") {
   // Entered out of order on purpose.
   NewProblem p;
   p.aspect = "二、业务";
+  p.new_aspect = true;
   p.title = "问题三";
   p.number = 3;
   REQUIRE(env->AddProblem(p, "王").ok());
@@ -307,4 +309,147 @@ TEST_CASE("ledger commands: snapshot is in notice order") {
   snap = env->Snapshot();
   CHECK(snap->inspection.group_name == "第二巡察组");
   CHECK(snap->problems.empty());
+}
+
+TEST_CASE("defect 11: an unknown aspect is refused, not silently created") {
+  CmdEnv env;
+  REQUIRE(env->AddAspect("政治建设", "王").ok());
+  const auto before = env->DumpState();
+  NewProblem p;
+  p.title = "宿舍管理不规范";
+  p.aspect = "不存在的方面";
+  auto refused = env->AddProblem(p, "王");
+  REQUIRE(!refused.ok());
+  CHECK(refused.status().code() == Status::Code::kNotFound);
+  CHECK(refused.status().message().find("不存在的方面") != std::string::npos);
+  CHECK(refused.status().message().find("1 政治建设") != std::string::npos);  // names what exists
+  CHECK(refused.status().message().find("aspect add") != std::string::npos);  // and the fix
+  CHECK(env->DumpState() == before);
+  CHECK(!env->AddCategory("不存在的方面", "（一）", "王").ok());
+  CHECK(env->DumpState() == before);
+  // By ordinal, and explicitly new.
+  p.aspect = "1";
+  auto in_first = env->AddProblem(p, "王");
+  REQUIRE(in_first.ok());
+  p.aspect = "新方面";
+  p.new_aspect = true;
+  REQUIRE(env->AddProblem(p, "王").ok());
+  auto aspects = env->ListAspects();
+  REQUIRE(aspects.ok());
+  REQUIRE(aspects->size() == 2);
+  CHECK((*aspects)[1].aspect.title == "新方面");
+  CHECK((*aspects)[0].problems == 1);
+}
+
+TEST_CASE("defect 11: aspects and categories are listed, renamed and deleted") {
+  CmdEnv env;
+  REQUIRE(env->AddCategory("政治建设", "（一）学习", "王", /*new_aspect=*/true).ok());
+  REQUIRE(env->AddAspect("空方面", "王").ok());
+  NewProblem p;
+  p.title = "问题";
+  p.aspect = "政治建设";
+  p.category = "（一）学习";
+  REQUIRE(env->AddProblem(p, "王").ok());
+  REQUIRE(env->RenameAspect("1", "一、政治建设", "王").ok());
+  CHECK(env->RenameAspect("2", "一、政治建设", "王").code() == Status::Code::kAlreadyExists);
+  REQUIRE(env->RenameCategory("一、政治建设", "1", "（一）理论学习", "王").ok());
+  auto snap = env->Snapshot();
+  REQUIRE(snap.ok());
+  REQUIRE(snap->aspects.size() == 2);
+  CHECK(snap->aspects[0].title == "一、政治建设");
+  CHECK(snap->aspects[0].categories.at(0).title == "（一）理论学习");
+  // Not while problems live under it; nothing changes.
+  const auto before = env->DumpState();
+  Status st = env->DeleteAspect("1", "王");
+  CHECK(st.code() == Status::Code::kFailedPrecondition);
+  CHECK(st.message().find("1 problem") != std::string::npos);
+  CHECK(env->DeleteCategory("1", "1", "王").code() == Status::Code::kFailedPrecondition);
+  CHECK(env->DumpState() == before);
+  // Empty ones go, and are gone from the snapshot (the notice's source).
+  REQUIRE(env->DeleteAspect("空方面", "王").ok());
+  REQUIRE(env->DeleteProblem("1", "王").ok());
+  REQUIRE(env->DeleteCategory("1", "（一）理论学习", "王").ok());
+  snap = env->Snapshot();
+  REQUIRE(snap.ok());
+  REQUIRE(snap->aspects.size() == 1);
+  CHECK(snap->aspects[0].categories.empty());
+  CHECK(snap->problems.empty());
+  CHECK(env->RowIds("aspect").size() == 1);  // the tombstoned rows are kept, not removed
+}
+
+TEST_CASE("defect 11: measures, notes, accountability and next steps can be corrected") {
+  CmdEnv env;
+  AddSimple(env, "问题一");
+  REQUIRE(env->AddMeasure("1", "召开会议", "", "", "王").ok());
+  REQUIRE(env->AddMeasure("1", "检查记录", "", "", "王").ok());
+  REQUIRE(env->EditMeasure("1", 2, {{"owner", std::string("政教处")}, {"deadline", std::string("长期")}},
+                           "王")
+              .ok());
+  CHECK(!env->EditMeasure("1", 2, {{"deadline", std::string("2024-02-30")}}, "王").ok());
+  CHECK(!env->EditMeasure("1", 2, {{"text", std::string()}}, "王").ok());
+  CHECK(env->EditMeasure("1", 9, {{"owner", std::string("x")}}, "王").code() ==
+        Status::Code::kNotFound);
+  REQUIRE(env->DeleteMeasure("1", 1, "王").ok());
+  auto p = env->GetProblem("1");
+  REQUIRE(p.ok());
+  REQUIRE(p->measures.size() == 1);
+  CHECK(p->measures[0].owner == "政教处");
+  CHECK(p->measures[0].deadline == "长期");
+
+  REQUIRE(env->AddNote("1", "2024-03-02", "王", "第二次检查").ok());
+  REQUIRE(env->AddNote("1", "2024-03-01", "李", "已召开会议").ok());
+  p = env->GetProblem("1");
+  REQUIRE(p->notes.size() == 2);
+  CHECK(p->notes[0].text == "已召开会议");  // by date
+  CHECK(p->notes[0].number == 1);
+  CHECK(p->notes[0].author == "李");
+  REQUIRE(env->DeleteNote("1", "1", "王").ok());
+  CHECK(env->DeleteNote("1", "5", "王").code() == Status::Code::kNotFound);
+  p = env->GetProblem("1");
+  REQUIRE(p->notes.size() == 1);
+  CHECK(p->notes[0].text == "第二次检查");
+
+  REQUIRE(env->AddAccountability("funds", "追回资金", 0, 100, "", "王").ok());
+  REQUIRE(env->AddAccountability("disposition", "诫勉谈话", 1, 0, "", "王").ok());
+  REQUIRE(env->EditAccountability("2", {{"count", std::string("3")}, {"note", std::string("备注")}},
+                                  "王")
+              .ok());
+  CHECK(env->EditAccountability("2", {{"kind", std::string("gift")}}, "王").code() ==
+        Status::Code::kInvalidArgument);
+  CHECK(env->EditAccountability("2", {{"count", int64_t{-1}}}, "王").code() ==
+        Status::Code::kInvalidArgument);
+  REQUIRE(env->DeleteAccountability("1", "王").ok());
+  auto acc = env->ListAccountability();
+  REQUIRE(acc.ok());
+  REQUIRE(acc->size() == 1);
+  CHECK(acc->at(0).number == 1);
+  CHECK(acc->at(0).info.label == "诫勉谈话");
+  CHECK(acc->at(0).info.count == 3);
+  CHECK(acc->at(0).info.note == "备注");
+
+  REQUIRE(env->AddNextStep("健全制度", "持续修订", "王").ok());
+  REQUIRE(env->AddNextStep("加强学习", "", "王").ok());
+  REQUIRE(env->EditNextStep("1", {{"text", std::string("每学期修订")}}, "王").ok());
+  CHECK(env->EditNextStep("2", {{"title", std::string()}}, "王").code() ==
+        Status::Code::kInvalidArgument);
+  REQUIRE(env->DeleteNextStep("2", "王").ok());
+  auto snap = env->Snapshot();
+  REQUIRE(snap.ok());
+  REQUIRE(snap->next_steps.size() == 1);
+  CHECK(snap->next_steps[0].text == "每学期修订");
+  CHECK(snap->accountability.size() == 1);
+}
+
+TEST_CASE("defect 11: a school cannot delete a verified problem, its measures or notes") {
+  CmdEnv env("auditor");
+  AddSimple(env, "问题一");
+  REQUIRE(env->AddMeasure("1", "召开会议", "", "", "王").ok());
+  REQUIRE(env->AddNote("1", "2024-03-01", "王", "进展").ok());
+  REQUIRE(env->SetProblemStatus("1", "已销号", "", "审计").ok());
+  REQUIRE(env->SetIdentity("s1", "school").ok());
+  const auto before = env->DumpState();
+  CHECK(env->DeleteProblem("1", "王").code() == Status::Code::kPermissionDenied);
+  CHECK(env->DeleteMeasure("1", 1, "王").code() == Status::Code::kPermissionDenied);
+  CHECK(env->DeleteNote("1", "1", "王").code() == Status::Code::kPermissionDenied);
+  CHECK(env->DumpState() == before);
 }

@@ -162,6 +162,7 @@ TEST_CASE("ledger sync: pulling back our own ops empties the outbox and converge
   NewProblem p;
   p.title = "宿舍管理不规范";
   p.aspect = "政治建设";
+  p.new_aspect = true;
   auto pid = a->AddProblem(p, "a");
   REQUIRE(pid.ok());
   server.Push(a);
@@ -249,4 +250,43 @@ TEST_CASE("ledger sync: resolving a conflict is always a new op, even keeping th
   CHECK_FALSE(a->ResolveConflict(id, std::string("L"), "x").ok());
   CHECK(a->PendingCount() == before + 1);
   CHECK(a->ResolveConflict(999, std::string("L"), "x").code() == Status::Code::kNotFound);
+}
+
+TEST_CASE("defect 11: deletions are ops: they sync and the other device no longer shows them") {
+  Device a("A"), b("B");
+  FakeServer server;
+  REQUIRE(a->InitSchool("s1", "杏花学校", "", "a").ok());
+  NewProblem p;
+  p.title = "宿舍管理不规范";
+  p.aspect = "政治建设";
+  p.new_aspect = true;
+  REQUIRE(a->AddProblem(p, "a").ok());
+  p.title = "食堂";
+  REQUIRE(a->AddProblem(p, "a").ok());
+  REQUIRE(a->AddMeasure("1", "召开会议", "", "", "a").ok());
+  REQUIRE(a->AddAccountability("funds", "追回资金", 0, 100, "", "a").ok());
+  REQUIRE(a->AddNextStep("健全制度", "", "a").ok());
+  REQUIRE(a->AddAspect("空方面", "a").ok());
+  server.Push(a);
+  server.Pull(b);
+  REQUIRE(b->ListProblems({}).size() == 2);
+  REQUIRE(b->ListAspects()->size() == 2);
+  const uint64_t pending = a->PendingCount();
+  REQUIRE(a->DeleteProblem("1", "a").ok());
+  REQUIRE(a->DeleteAccountability("1", "a").ok());
+  REQUIRE(a->DeleteNextStep("1", "a").ok());
+  REQUIRE(a->DeleteAspect("空方面", "a").ok());
+  CHECK(a->PendingCount() == pending + 5);  // problem, its measure, item, step, aspect
+  server.Push(a);
+  server.Pull(b);
+  server.Pull(a);
+  auto snap = b->Snapshot();
+  REQUIRE(snap.ok());
+  REQUIRE(snap->problems.size() == 1);
+  CHECK(snap->problems[0].title == "食堂");
+  CHECK(snap->accountability.empty());
+  CHECK(snap->next_steps.empty());
+  REQUIRE(snap->aspects.size() == 1);
+  CHECK(snap->aspects[0].title == "政治建设");
+  CHECK(a->DumpState() == b->DumpState());
 }
