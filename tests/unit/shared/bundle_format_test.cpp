@@ -74,7 +74,8 @@ Bundle Sample(const TestCert& signer) {
   b.kind = BundleKind::kDistrictToSchool;
   b.contents.school_id = "school-一中";
   b.contents.device_id = "dev-1";
-  b.contents.body = std::string("\0\x01binary body\xff", 15);
+  // "\x01" "binary": separate literals, or the escape would eat the 'b'.
+  b.contents.body = std::string("\0\x01", 2) + "binary body\xff";
   b.contents.rejections = {{"dev-1", 3, "only an auditor can verify"}, {"dev-2", 9, "x"}};
   b.signer_cert_pem = signer.cert_pem;
   return b;
