@@ -83,4 +83,17 @@ bool WantsJson(const Request& req) {
   return html == std::string::npos || json < html;
 }
 
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    const size_t slash = path.find('/', start);
+    const std::string part = path.substr(start, slash - start);
+    if (!part.empty()) parts.push_back(part);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
 }  // namespace rectify::web

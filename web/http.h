@@ -48,6 +48,9 @@ using Handler = std::function<Response(const Request&)>;
 // text/html (or without it). Browsers send text/html first.
 bool WantsJson(const Request& req);
 
+// The non-empty segments of a decoded path: "/schools/s1/" -> {"schools", "s1"}.
+std::vector<std::string> SplitPath(const std::string& path);
+
 // Case-insensitive ASCII comparison, for header names.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

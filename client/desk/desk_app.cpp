@@ -17,19 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 1;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash - start);
-    if (!part.empty()) parts.push_back(part);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
 // "no-referrer" (the web layer's default) makes a browser send
 // "Origin: null" with a form POST, which the Origin check must refuse; the
 // desk's own pages ask for "same-origin" instead, so no address leaves the
@@ -77,7 +64,7 @@ web::Response DeskApp::Handle(const web::Request& req) {
   const bool post = req.method == "POST";
   if (!post && req.method != "GET" && req.method != "HEAD")
     return Error(c, 405, "不支持的请求方法");
-  const auto parts = SplitPath(req.path);
+  const auto parts = web::SplitPath(req.path);
   if (parts.size() == 1 && parts[0] == "style.css") {
     auto css = templates_->Render("style.css", json::object());
     web::Response r = web::Response::Text(200, css.ok() ? *css : "");
@@ -127,7 +114,7 @@ web::Response DeskApp::Login(Ctx& c) {
 }
 
 web::Response DeskApp::Route(Ctx& c) {
-  const auto parts = SplitPath(c.req.path);
+  const auto parts = web::SplitPath(c.req.path);
   const bool post = c.req.method == "POST";
   const size_t n = parts.size();
   if (n == 0) return post ? Error(c, 405, "不支持的请求方法") : Today(c);

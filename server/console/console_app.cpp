@@ -18,19 +18,6 @@ namespace {
 
 constexpr const char* kSessionCookie = "rectify-console";
 
-std::vector<std::string> SplitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 1;
-  while (start <= path.size()) {
-    const size_t slash = path.find('/', start);
-    const std::string part = path.substr(start, slash - start);
-    if (!part.empty()) parts.push_back(part);
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return parts;
-}
-
 bool ParseInt(const std::string& s, int64_t* out) {
   if (s.empty() || s.size() > 18) return false;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -136,7 +123,7 @@ web::Response ConsoleApp::Handle(const web::Request& req) {
 }
 
 web::Response ConsoleApp::Route(Ctx& c) {
-  const auto parts = SplitPath(c.req.path);
+  const auto parts = web::SplitPath(c.req.path);
   const bool get = c.req.method == "GET" || c.req.method == "HEAD";
   const bool post = c.req.method == "POST";
   if (!get && !post) return Error(c, 405, "method not allowed");
